@@ -1,0 +1,242 @@
+"""The one door to data: who may see or change which record.
+
+Nothing else in Guanxi filters by owner or team. Every list, search, detail,
+export, report and background job asks this module:
+
+* ``scope(actor, queryset)`` narrows a queryset to what the actor may see
+  (the role's data scope for that record type, plus explicit shares);
+* ``can(actor, action, obj)`` answers for UI flags;
+* ``ensure(actor, action, obj)`` raises ``NotFound`` when the record is
+  invisible (so ids cannot be probed) and ``NotAllowed`` when it is visible
+  but the action is not permitted;
+* ``has_perm(actor, perm)`` / ``ensure_perm`` answer for function permissions.
+
+Background jobs act as ``system_actor()``, a named user who sees everything
+and never logs in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import DataScope, Perm, RecordShare, Role, Team, User
+from guanxi.core.errors import NotAllowed, NotFound
+
+if TYPE_CHECKING:
+    from guanxi.core.models import Owned
+
+Action = Literal["view", "change", "assign", "delete", "share"]
+ACTIONS: tuple[Action, ...] = ("view", "change", "assign", "delete", "share")
+SYSTEM_USERNAME = "system"
+
+M = TypeVar("M", bound=models.Model)
+Actor = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one model's records are protected."""
+
+    record_type: str
+    model: type[models.Model]
+
+
+_registry: dict[type[models.Model], Rule] = {}
+
+
+def register(model: type[M], *, record_type: str) -> type[M]:
+    """Put a model under record rules. Every domain model must be registered or listed as non-record."""
+    _registry[model] = Rule(record_type=record_type, model=model)
+    return model
+
+
+def registered_models() -> dict[type[models.Model], Rule]:
+    return dict(_registry)
+
+
+def record_type_of(model: type[models.Model]) -> str:
+    try:
+        return _registry[model].record_type
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no access rule; register it in accounts.access") from None
+
+
+def record_types() -> list[str]:
+    return sorted({rule.record_type for rule in _registry.values()})
+
+
+# --- who the actor is -------------------------------------------------------
+
+
+def _is_active_user(actor: Actor | None) -> bool:
+    return isinstance(actor, User) and actor.is_authenticated and actor.is_active
+
+
+def data_scope(actor: Actor | None, record_type: str) -> str | None:
+    """The actor's data scope for a record type, or None when the actor sees nothing."""
+    if not _is_active_user(actor):
+        # Anonymous, inactive or missing actors see nothing.
+        return None
+    assert isinstance(actor, User)
+    if actor.is_superuser or actor.is_system:
+        # Superusers and the system actor see every record.
+        return DataScope.ALL
+    if actor.role_id is None:
+        # A user without a role sees only what they own.
+        return DataScope.OWN
+    return _role(actor).scope_for(record_type)
+
+
+def _role(actor: User) -> Role:
+    role = actor.role
+    assert role is not None
+    return role
+
+
+def has_perm(actor: Actor | None, perm: Perm | str) -> bool:
+    """Does the actor's role carry this function permission?"""
+    if not _is_active_user(actor):
+        # Anonymous or inactive users have no permissions.
+        return False
+    assert isinstance(actor, User)
+    if actor.is_superuser or actor.is_system:
+        # Superusers and the system actor hold every permission.
+        return True
+    if actor.role_id is None:
+        # No role, no function permissions.
+        return False
+    return str(perm) in _role(actor).permissions
+
+
+def ensure_perm(actor: Actor | None, perm: Perm | str) -> None:
+    if not has_perm(actor, perm):
+        raise NotAllowed(_("You do not have the permission for this action."))
+
+
+def subtree_team_ids(team_id: int | None) -> QuerySet[Team, int]:
+    """Ids of a team and every team below it (one indexed range on ``path``)."""
+    if team_id is None:
+        return Team.objects.none().values_list("id", flat=True)
+    path = Team.objects.filter(pk=team_id).values("path")[:1]
+    return Team.objects.filter(path__startswith=models.Subquery(path)).values_list("id", flat=True)
+
+
+# --- visibility -------------------------------------------------------------
+
+
+def _shared_ids(actor: User, record_type: str, *, for_change: bool) -> QuerySet[RecordShare, Any]:
+    shares = RecordShare.objects.filter(record_type=record_type).filter(
+        Q(user_id=actor.pk) | Q(team_id=actor.team_id) if actor.team_id else Q(user_id=actor.pk)
+    )
+    if for_change:
+        shares = shares.filter(can_change=True)
+    return shares.values("record_id")
+
+
+def _scope_q(actor: User, scope: str) -> Q:
+    if scope == DataScope.ALL:
+        # Everything.
+        return Q()
+    own = Q(owner_id=actor.pk)
+    if scope == DataScope.OWN or actor.team_id is None:
+        # Own records only (a user outside any team cannot see a team's records).
+        return own
+    if scope == DataScope.TEAM:
+        # Records of the actor's own team.
+        return own | Q(team_id=actor.team_id)
+    # Team and below: the actor's team and every team under it.
+    return own | Q(team_id__in=subtree_team_ids(actor.team_id))
+
+
+def visible_q(actor: Actor | None, model: type[models.Model], *, for_change: bool = False) -> Q | None:
+    """The filter for records the actor may see (or change); None means none at all."""
+    record_type = record_type_of(model)
+    scope = data_scope(actor, record_type)
+    if scope is None:
+        return None
+    assert isinstance(actor, User)
+    q = _scope_q(actor, scope)
+    if scope == DataScope.ALL:
+        return q
+    return q | Q(pk__in=_shared_ids(actor, record_type, for_change=for_change))
+
+
+def scope(actor: Actor | None, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Narrow ``queryset`` to the records the actor may see."""
+    q = visible_q(actor, queryset.model)
+    if q is None:
+        return queryset.none()
+    return queryset.filter(q)
+
+
+def _changeable(actor: Actor | None, obj: Owned) -> bool:
+    q = visible_q(actor, type(obj), for_change=True)
+    if q is None:
+        return False
+    return type(obj)._base_manager.filter(q, pk=obj.pk).exists()
+
+
+def _visible(actor: Actor | None, obj: models.Model) -> bool:
+    q = visible_q(actor, type(obj))
+    if q is None:
+        return False
+    return type(obj)._base_manager.filter(q, pk=obj.pk).exists()
+
+
+def can(actor: Actor | None, action: Action, obj: Owned) -> bool:
+    """May the actor do ``action`` to ``obj``? For UI flags; services call ``ensure``."""
+    if action == "view":
+        # Seeing is the data scope plus shares.
+        return _visible(actor, obj)
+    if not _changeable(actor, obj):
+        # Every other action needs the record in the actor's changeable set.
+        return False
+    if action == "change":
+        # Changing needs nothing more.
+        return True
+    if action == "assign":
+        # Handing a record to someone else is a function permission.
+        return has_perm(actor, Perm.ASSIGN)
+    if action == "delete":
+        # Deleting is a function permission.
+        return has_perm(actor, Perm.DELETE)
+    # Sharing: the owner, or whoever may reassign it.
+    assert isinstance(actor, User)
+    return obj.owner_id == actor.pk or has_perm(actor, Perm.ASSIGN)
+
+
+def ensure(actor: Actor | None, action: Action, obj: Owned) -> None:
+    """Raise ``NotFound`` for invisible records and ``NotAllowed`` for refused actions."""
+    if not _visible(actor, obj):
+        raise NotFound(_("Not found."))
+    if action != "view" and not can(actor, action, obj):
+        raise NotAllowed(_("You may not do this to this record."))
+
+
+def get_visible(actor: Actor | None, queryset: QuerySet[M], **lookup: Any) -> M:
+    """Fetch one record through the scope; missing and hidden both raise ``NotFound``."""
+    try:
+        return scope(actor, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Not found.")) from None
+
+
+# --- the system actor -------------------------------------------------------
+
+
+def system_actor() -> User:
+    """The named actor for background jobs and automation; it cannot log in."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_system": True, "display_name": "Guanxi system", "is_active": True},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -1,0 +1,25 @@
+"""The one NinjaAPI: /api/v1/…, OpenAPI at /api/openapi.json, docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from guanxi.accounts.api import router as auth_router
+from guanxi.accounts.api_auth import BrowserSessionAuth, CallerRateThrottle, TokenAuth
+from guanxi.core.problems import install_handlers
+from guanxi.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="Guanxi API",
+    version="1",
+    description="Guanxi CRM. Authenticate with a browser session (CSRF) or `Authorization: Bearer <token>` "
+    "from `POST /api/v1/auth/token`. Errors are application/problem+json. See docs/api.md.",
+    auth=[TokenAuth(), BrowserSessionAuth(csrf=True)],
+    throttle=[CallerRateThrottle()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_handlers(api)
+api.add_router("/v1/auth", auth_router)
+api.add_router("/v1/customers", customers_router)

@@ -1,0 +1,322 @@
+"""The ``guanxi`` command: serve, worker, demo, manage and bench.
+
+Every subcommand runs with ``DJANGO_SETTINGS_MODULE=guanxi.settings`` and inherits the
+environment (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, …) unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any
+
+SETTINGS_MODULE = "guanxi.settings"
+DEMO_USERS = ("admin", "director", "manager1", "manager2", "rep1", "rep2")
+DEMO_PASSWORD = "guanxi-demo"  # noqa: S105 -- the documented password of the demo accounts
+BENCH_SIZES = ("smoke", "full")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_TIMEOUT = 20.0
+
+Child = subprocess.Popen[bytes]
+
+
+# --- shared helpers ------------------------------------------------------------------
+
+
+def _django(*args: str) -> list[str]:
+    """The command line that runs a Django management command in a fresh interpreter."""
+    return [sys.executable, "-m", "django", *args]
+
+
+def _development_defaults() -> None:
+    """Without GUANXI_DEBUG and SECRET_KEY this is a development start: turn debug on."""
+    if "GUANXI_DEBUG" in os.environ or "SECRET_KEY" in os.environ:
+        return
+    os.environ["GUANXI_DEBUG"] = "1"
+    print(
+        "guanxi: neither SECRET_KEY nor GUANXI_DEBUG is set: starting in development mode (GUANXI_DEBUG=1).\n"
+        "        Set SECRET_KEY (and ALLOWED_HOSTS) for production; see docs/operations.md.",
+        file=sys.stderr,
+    )
+
+
+def _manage(args: Sequence[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["guanxi manage", *args])
+    return 0
+
+
+# --- serve ----------------------------------------------------------------------------
+
+
+def _gunicorn_has_control_socket() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any("--no-control-socket" in (setting.cli or []) for setting in KNOWN_SETTINGS)
+
+
+def _gunicorn_command(args: argparse.Namespace) -> list[str]:
+    command = [sys.executable, "-m", "gunicorn", "guanxi.wsgi:application"]
+    command += ["--bind", f"{_bind_host(args.host)}:{args.port}"]
+    command += ["--workers", str(args.workers), "--threads", str(args.threads)]
+    command += ["--timeout", "60", "--graceful-timeout", "15"]
+    if _gunicorn_has_control_socket():
+        command.append("--no-control-socket")  # else gunicorn writes a socket into $HOME
+    return command
+
+
+def _bind_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _probe_host(host: str) -> str:
+    """Where to knock to see whether the server answers (a wildcard bind answers on loopback)."""
+    if host in {"0.0.0.0", ""}:  # noqa: S104 -- comparing, not binding
+        return "127.0.0.1"
+    if host in {"::", "[::]"}:
+        return "::1"
+    return host.strip("[]")
+
+
+def _answers(host: str, port: int) -> bool:
+    connection = http.client.HTTPConnection(_probe_host(host), port, timeout=2)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+    except OSError:
+        return False
+    finally:
+        connection.close()
+    return True
+
+
+def _announce(args: argparse.Namespace) -> None:
+    url_host = _bind_host(_probe_host(args.host))
+    lines = [f"guanxi: serving on http://{url_host}:{args.port}/"]
+    if not args.no_demo:
+        lines.append(f"guanxi: demo logins {', '.join(DEMO_USERS)}; password {DEMO_PASSWORD}")
+    lines.append("guanxi: press Ctrl-C to stop")
+    print("\n".join(lines), flush=True)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    steps = [_django("migrate", "--noinput")]
+    if not args.no_demo:
+        steps.append(_django("guanxi_demo"))
+    for step in steps:
+        code = subprocess.run(step, check=False).returncode
+        if code != 0:
+            print(f"guanxi: {' '.join(step[2:])} failed with exit code {code}", file=sys.stderr)
+            return code
+    return 0
+
+
+def _start_children(args: argparse.Namespace) -> dict[str, Child]:
+    # Own sessions: a terminal's Ctrl-C reaches only us, and we stop each child the way it likes.
+    return {
+        "web server": subprocess.Popen(_gunicorn_command(args), start_new_session=True),
+        "worker": subprocess.Popen(_django("run_huey"), start_new_session=True),
+    }
+
+
+def _stop_children(children: dict[str, Child]) -> None:
+    # gunicorn: SIGTERM is its graceful stop; huey: SIGINT lets running tasks finish.
+    stop_signal = {"web server": signal.SIGTERM, "worker": signal.SIGINT}
+    for name, child in children.items():
+        if child.poll() is None:
+            child.send_signal(stop_signal[name])
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _install_stop_handlers(stop: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, handler)
+
+
+def _supervise(args: argparse.Namespace, children: dict[str, Child], stop: threading.Event) -> int:
+    """Wait for a stop signal (exit 0) or a child's death (exit 1); announce once the server answers."""
+    announced = False
+    while not stop.wait(0.5):
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"guanxi: the {name} exited with code {child.returncode}; stopping.", file=sys.stderr)
+                return 1
+        if not announced and _answers(args.host, args.port):
+            _announce(args)
+            announced = True
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _development_defaults()
+    code = _prepare(args)
+    if code != 0:
+        return code
+    stop = threading.Event()
+    _install_stop_handlers(stop)
+    children = _start_children(args)
+    try:
+        return _supervise(args, children, stop)
+    finally:
+        _stop_children(children)
+
+
+# --- worker, demo, manage ----------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _development_defaults()
+    return _manage(["run_huey"])
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _development_defaults()
+    return _manage(["guanxi_demo"])
+
+
+# --- bench ----------------------------------------------------------------------------
+
+
+def _bench_dir() -> Path:
+    """bench/ of the checkout we run from: the working directory's, else the source tree's."""
+    here = Path.cwd() / "bench"
+    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "bench"
+
+
+def _discover(bench_dir: Path) -> dict[str, Path]:
+    return {path.stem.removeprefix("bench_"): path for path in sorted(bench_dir.glob("bench_*.py"))}
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"guanxi_bench_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_bench(name: str, path: Path, size: str) -> dict[str, Any]:
+    run: Callable[[str], dict[str, Any]] = _load(name, path).run
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    results = run(size)
+    return {
+        "name": name,
+        "size": size,
+        "started_at": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - clock, 3),
+        "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "results": results,
+    }
+
+
+def _write_result(bench_dir: Path, report: dict[str, Any]) -> Path:
+    target = bench_dir / "results" / f"{report['name']}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return target
+
+
+def _select(found: dict[str, Path], name: str) -> dict[str, Path] | None:
+    if name == "all":
+        return found
+    key = name.removeprefix("bench_").removesuffix(".py")
+    return {key: found[key]} if key in found else None
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    _development_defaults()
+    bench_dir = _bench_dir()
+    found = _discover(bench_dir)
+    if not found:
+        print(f"guanxi bench: there are no benchmarks (no bench_*.py in {bench_dir}).")
+        return 0
+    chosen = _select(found, args.name)
+    if chosen is None:
+        print(f"guanxi bench: no benchmark {args.name!r}; there are: {', '.join(found)}", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(bench_dir.parent))  # so benches can import helpers from bench/
+    failed = [name for name, path in chosen.items() if not _bench_one(bench_dir, name, path, args.size)]
+    if failed:
+        print(f"guanxi bench: failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _bench_one(bench_dir: Path, name: str, path: Path, size: str) -> bool:
+    print(f"guanxi bench: {name} ({size}) …", flush=True)
+    try:
+        report = _run_bench(name, path, size)
+    except Exception as error:  # one broken bench must not hide the others' results
+        print(f"guanxi bench: {name} failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return False
+    target = _write_result(bench_dir, report)
+    print(f"guanxi bench: {name} took {report['seconds']} s -> {target}")
+    return True
+
+
+# --- command line -----------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guanxi", description="Guanxi CRM")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, load the demo data, run the web server and the worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, help="web server processes (default 2)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per web server process (default 4)")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo data")
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser("worker", help="run the background task consumer").set_defaults(handler=cmd_worker)
+    commands.add_parser("demo", help="load the demo data (idempotent)").set_defaults(handler=cmd_demo)
+    commands.add_parser("manage", help="any Django management command: guanxi manage migrate, …")
+
+    bench = commands.add_parser("bench", help="run benchmarks from bench/bench_*.py")
+    bench.add_argument("name", help="a benchmark's name, or 'all'")
+    bench.add_argument("--size", choices=BENCH_SIZES, default="smoke")
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    if arguments[:1] == ["manage"]:  # everything after `manage` belongs to Django
+        return _manage(arguments[1:])
+    args = _parser().parse_args(arguments)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The shared write path for owned records: audit entries, ``version`` and stale-write detection.
+
+Domain services check access first (``accounts.access.ensure``), then call
+``record_create`` / ``record_update`` inside their transaction. The update is a
+conditional ``UPDATE … WHERE version = n`` so two writers cannot both win: the
+second gets ``Conflict`` (HTTP 409) and nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import Conflict
+from guanxi.core.models import AuditEntry, Owned
+
+O = TypeVar("O", bound=Owned)
+
+NOT_AUDITED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
+
+
+def record_type_label(instance: models.Model) -> str:
+    return f"{instance._meta.app_label}.{instance._meta.model_name}"
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_display(item) for item in value)
+    return str(value)
+
+
+def _audited_fields(instance: models.Model) -> Iterable[models.Field[Any, Any]]:
+    for field in instance._meta.concrete_fields:
+        if field.editable and field.name not in NOT_AUDITED:
+            yield field
+
+
+def record_create(*, actor: AbstractBaseUser, instance: O) -> O:
+    """Insert a new owned record and write one audit entry per filled field."""
+    instance.created_by = actor  # type: ignore[assignment]
+    instance.updated_by = actor  # type: ignore[assignment]
+    instance.version = 1
+    instance.full_clean()
+    instance.save(force_insert=True)
+    now = timezone.now()
+    entries = [
+        AuditEntry(
+            record_type=record_type_label(instance),
+            record_id=str(instance.pk),
+            actor=actor,
+            at=now,
+            action=AuditEntry.Action.CREATE,
+            field=field.name,
+            new_value=_display(getattr(instance, field.name)),
+            version=1,
+        )
+        for field in _audited_fields(instance)
+        if getattr(instance, field.attname) not in (None, "", [], {})
+    ]
+    AuditEntry.objects.bulk_create(entries)
+    return instance
+
+
+def record_update(
+    *, actor: AbstractBaseUser, instance: O, changes: Mapping[str, Any], expected_version: int | None
+) -> O:
+    """Apply ``changes`` if the record is still at ``expected_version``; audit each changed field.
+
+    Raises ``Conflict`` when the stored version differs from ``expected_version``
+    (or from the instance's, when no version is given) — nothing is written then.
+    """
+    if expected_version is not None and expected_version != instance.version:
+        raise Conflict(_("This record was changed by someone else. Reload it and try again."))
+    old = {name: getattr(instance, name) for name in changes}
+    changed = [name for name, value in changes.items() if _comparable(old[name]) != _comparable(value)]
+    if not changed:
+        return instance
+    for name in changed:
+        setattr(instance, name, changes[name])
+    instance.full_clean(exclude=[f.name for f in instance._meta.concrete_fields if f.name not in changed])
+    now = timezone.now()
+    values = {instance._meta.get_field(name).attname: getattr(instance, instance._meta.get_field(name).attname)
+              for name in changed}
+    rows = type(instance)._base_manager.filter(pk=instance.pk, version=instance.version).update(
+        **values, version=instance.version + 1, updated_by=actor, updated_at=now
+    )
+    if rows != 1:
+        raise Conflict(_("This record was changed by someone else. Reload it and try again."))
+    instance.version += 1
+    instance.updated_by = actor  # type: ignore[assignment]
+    instance.updated_at = now
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            record_type=record_type_label(instance),
+            record_id=str(instance.pk),
+            actor=actor,
+            at=now,
+            action=AuditEntry.Action.UPDATE,
+            field=name,
+            old_value=_display(old[name]),
+            new_value=_display(getattr(instance, name)),
+            version=instance.version,
+        )
+        for name in changed
+        if instance._meta.get_field(name).editable
+    )
+    return instance
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def record_audit_trail(*, record: models.Model) -> QuerySet[AuditEntry]:
+    """Audit entries of one record, newest first. Callers check visibility of ``record`` first."""
+    return AuditEntry.objects.filter(record_type=record_type_label(record), record_id=str(record.pk)).select_related(
+        "actor"
+    )

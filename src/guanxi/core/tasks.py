@@ -1,0 +1,16 @@
+"""Background entry points of the core app."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from huey.contrib.djhuey import db_task
+
+from guanxi.core import services
+
+
+@db_task()
+def health_ping_process(ping_id: int) -> None:
+    """Prove that a worker runs: stamp the ping with the time and the worker's host and pid."""
+    services.health_ping_mark_processed(ping_id=ping_id, worker=f"{socket.gethostname()}:{os.getpid()}")

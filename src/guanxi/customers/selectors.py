@@ -1,0 +1,53 @@
+"""Scoped reads of customers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from guanxi.accounts import access
+from guanxi.accounts.models import User
+from guanxi.core.models import AuditEntry
+from guanxi.core.normalise import phone_search_digits
+from guanxi.core.records import record_audit_trail
+from guanxi.customers.models import Customer
+
+_PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
+
+
+def customer_search_q(q: str) -> Q:
+    """Name, pinyin, pinyin initials or phone digits."""
+    text = q.strip()
+    if _PHONEISH.match(text):
+        return Q(phone_e164__contains=phone_search_digits(text))
+    lowered = text.lower().replace(" ", "")
+    return (
+        Q(name__icontains=text)
+        | Q(name_pinyin__startswith=lowered)
+        | Q(name_initials__startswith=lowered)
+    )
+
+
+def customer_list(
+    *, actor: User | Any, q: str = "", owner_id: int | None = None, team_id: int | None = None
+) -> QuerySet[Customer]:
+    qs = access.scope(actor, Customer.objects.select_related("owner", "team"))
+    if q.strip():
+        qs = qs.filter(customer_search_q(q))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    return qs
+
+
+def customer_get(*, actor: User | Any, pk: UUID | str) -> Customer:
+    return access.get_visible(actor, Customer.objects.select_related("owner", "team", "updated_by"), pk=pk)
+
+
+def customer_history(*, actor: User | Any, customer: Customer) -> QuerySet[AuditEntry]:
+    access.ensure(actor, "view", customer)
+    return record_audit_trail(record=customer)
