@@ -74,7 +74,9 @@ class Records:
 @pytest.fixture
 def records(org: Org) -> Records:
     return Records(
-        own=CustomerFactory(owner=org["rep1"], name="杭州云栖科技有限公司", phone="13800138000", phone_e164="+8613800138000"),
+        own=CustomerFactory(
+            owner=org["rep1"], name="杭州云栖科技有限公司", phone="13800138000", phone_e164="+8613800138000"
+        ),
         team=CustomerFactory(owner=org["rep1b"], name="宁波港盛物流有限公司"),
         other=CustomerFactory(owner=org["rep2"], name="深圳前海数智有限公司"),
         below=CustomerFactory(owner=org["rep3"], name="上海浦江咨询有限公司"),

@@ -250,7 +250,6 @@ def _select(found: dict[str, Path], name: str) -> dict[str, Path] | None:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    _development_defaults()
     bench_dir = _bench_dir()
     found = _discover(bench_dir)
     if not found:
@@ -260,6 +259,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if chosen is None:
         print(f"guanxi bench: no benchmark {args.name!r}; there are: {', '.join(found)}", file=sys.stderr)
         return 2
+    _development_defaults()
     sys.path.insert(0, str(bench_dir.parent))  # so benches can import helpers from bench/
     failed = [name for name, path in chosen.items() if not _bench_one(bench_dir, name, path, args.size)]
     if failed:

@@ -14,7 +14,6 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -114,7 +113,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 
 
 def database_config(url: str) -> dict[str, Any]:
-    config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             # WAL for concurrent readers; FULL so an acknowledged write survives power loss.
@@ -140,7 +139,10 @@ elif TESTING:
 else:
     # Shared by all web workers of one machine; Redis when there are several machines.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
     }
 
 # --- Background work (Huey) -------------------------------------------------

@@ -16,7 +16,7 @@ class TeamFactory(factory.django.DjangoModelFactory[Team]):
     parent = None
 
     @factory.post_generation
-    def set_path(obj: Team, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def set_path(obj: Team, create: bool, extracted: Any, **kwargs: Any) -> None:
         obj.path = f"{obj.parent.path if obj.parent else '/'}{obj.pk}/"
         obj.save(update_fields=["path"])
 

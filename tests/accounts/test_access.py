@@ -126,14 +126,24 @@ def test_function_permissions_follow_the_role(org: Org) -> None:
     assert not access.has_perm(AnonymousUser(), Perm.EXPORT)
 
 
-NON_RECORD_MODELS = {"accounts.User", "accounts.Team", "accounts.Role", "accounts.RecordShare", "accounts.ApiToken",
-                     "core.AuditEntry", "core.IdempotencyRecord", "core.HealthPing"}
+NON_RECORD_MODELS = {
+    "accounts.User",
+    "accounts.Team",
+    "accounts.Role",
+    "accounts.RecordShare",
+    "accounts.ApiToken",
+    "core.AuditEntry",
+    "core.IdempotencyRecord",
+    "core.HealthPing",
+}
 
 
 def test_every_domain_model_has_an_access_rule() -> None:
     """Default deny: a new owned model without a rule fails here."""
     registered = set(access.registered_models())
-    domain_apps = {"core", "accounts", "customers"} | {c.label for c in apps.get_app_configs() if c.name.startswith("guanxi.")}
+    domain_apps = {"core", "accounts", "customers"} | {
+        c.label for c in apps.get_app_configs() if c.name.startswith("guanxi.")
+    }
     for model in apps.get_models():
         label = f"{model._meta.app_label}.{model.__name__}"
         if model._meta.app_label not in domain_apps or label in NON_RECORD_MODELS:

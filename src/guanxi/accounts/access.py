@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from guanxi.accounts.models import DataScope, Perm, RecordShare, Role, Team, User
+from guanxi.accounts.models import DataScope, Perm, RecordShare, Team, User
 from guanxi.core.errors import NotAllowed, NotFound
 
 if TYPE_CHECKING:
@@ -74,44 +75,41 @@ def record_types() -> list[str]:
 # --- who the actor is -------------------------------------------------------
 
 
-def _is_active_user(actor: Actor | None) -> bool:
-    return isinstance(actor, User) and actor.is_authenticated and actor.is_active
+def active_user(actor: Actor | None) -> User | None:
+    """The actor as a user who may act at all, or None (anonymous, inactive, missing)."""
+    if isinstance(actor, User) and actor.is_authenticated and actor.is_active:
+        return actor
+    return None
 
 
 def data_scope(actor: Actor | None, record_type: str) -> str | None:
     """The actor's data scope for a record type, or None when the actor sees nothing."""
-    if not _is_active_user(actor):
+    user = active_user(actor)
+    if user is None:
         # Anonymous, inactive or missing actors see nothing.
         return None
-    assert isinstance(actor, User)
-    if actor.is_superuser or actor.is_system:
+    if user.is_superuser or user.is_system:
         # Superusers and the system actor see every record.
         return DataScope.ALL
-    if actor.role_id is None:
+    if user.role is None:
         # A user without a role sees only what they own.
         return DataScope.OWN
-    return _role(actor).scope_for(record_type)
-
-
-def _role(actor: User) -> Role:
-    role = actor.role
-    assert role is not None
-    return role
+    return user.role.scope_for(record_type)
 
 
 def has_perm(actor: Actor | None, perm: Perm | str) -> bool:
     """Does the actor's role carry this function permission?"""
-    if not _is_active_user(actor):
+    user = active_user(actor)
+    if user is None:
         # Anonymous or inactive users have no permissions.
         return False
-    assert isinstance(actor, User)
-    if actor.is_superuser or actor.is_system:
+    if user.is_superuser or user.is_system:
         # Superusers and the system actor hold every permission.
         return True
-    if actor.role_id is None:
+    if user.role is None:
         # No role, no function permissions.
         return False
-    return str(perm) in _role(actor).permissions
+    return str(perm) in user.role.permissions
 
 
 def ensure_perm(actor: Actor | None, perm: Perm | str) -> None:
@@ -157,14 +155,14 @@ def _scope_q(actor: User, scope: str) -> Q:
 def visible_q(actor: Actor | None, model: type[models.Model], *, for_change: bool = False) -> Q | None:
     """The filter for records the actor may see (or change); None means none at all."""
     record_type = record_type_of(model)
-    scope = data_scope(actor, record_type)
-    if scope is None:
+    user = active_user(actor)
+    scope = data_scope(user, record_type)
+    if user is None or scope is None:
         return None
-    assert isinstance(actor, User)
-    q = _scope_q(actor, scope)
+    q = _scope_q(user, scope)
     if scope == DataScope.ALL:
         return q
-    return q | Q(pk__in=_shared_ids(actor, record_type, for_change=for_change))
+    return q | Q(pk__in=_shared_ids(user, record_type, for_change=for_change))
 
 
 def scope(actor: Actor | None, queryset: QuerySet[M]) -> QuerySet[M]:
@@ -207,8 +205,8 @@ def can(actor: Actor | None, action: Action, obj: Owned) -> bool:
         # Deleting is a function permission.
         return has_perm(actor, Perm.DELETE)
     # Sharing: the owner, or whoever may reassign it.
-    assert isinstance(actor, User)
-    return obj.owner_id == actor.pk or has_perm(actor, Perm.ASSIGN)
+    user = active_user(actor)
+    return user is not None and (obj.owner_id == user.pk or has_perm(user, Perm.ASSIGN))
 
 
 def ensure(actor: Actor | None, action: Action, obj: Owned) -> None:
@@ -223,7 +221,7 @@ def get_visible(actor: Actor | None, queryset: QuerySet[M], **lookup: Any) -> M:
     """Fetch one record through the scope; missing and hidden both raise ``NotFound``."""
     try:
         return scope(actor, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound(_("Not found.")) from None
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Router, Status
 
 from guanxi.accounts import access, selectors, services
-from guanxi.accounts.api_auth import AnonymousRateThrottle
+from guanxi.accounts.api_auth import AnonymousRateThrottle, request_user
 from guanxi.accounts.models import Perm, User
 from guanxi.accounts.schemas import MeOut, TeamRef, TokenObtainIn, TokenObtainOut, TokenOut
 from guanxi.accounts.twofactor import totp_required, totp_verify
@@ -20,17 +23,11 @@ router = Router(tags=["auth"])
 
 class LoginFailed(DomainError):
     status = 401
-    title = _("Login failed")
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    title = gettext_lazy("Login failed")
 
 
 @router.post("/token", auth=None, throttle=[AnonymousRateThrottle()], response={201: TokenObtainOut})
-def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> Status:
+def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> Status[Any]:
     """Exchange a username (or email) and password for a personal API token."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if not isinstance(user, User) or user.is_system:
@@ -44,19 +41,19 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> Status:
 @router.get("/tokens", response=Page[TokenOut])
 def token_list(request: HttpRequest) -> dict[str, object]:
     """The caller's own tokens (never their secret)."""
-    tokens = list(selectors.token_list(actor=_actor(request))[:200])
+    tokens = list(selectors.token_list(actor=request_user(request))[:200])
     return {"items": tokens, "limit": 200, "next_cursor": None}
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)
 def token_revoke(request: HttpRequest, token_id: int) -> object:
-    return services.token_revoke(actor=_actor(request), token_id=token_id)
+    return services.token_revoke(actor=request_user(request), token_id=token_id)
 
 
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> dict[str, object]:
     """The caller, their team, function permissions and data scope per record type."""
-    user = _actor(request)
+    user = request_user(request)
     return {
         "id": user.pk,
         "username": user.username,

@@ -6,13 +6,22 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import AnonRateThrottle, SimpleRateThrottle
 
-from guanxi.accounts import services
-from guanxi.accounts.models import ApiToken
+from guanxi.accounts import access, services
+from guanxi.accounts.models import ApiToken, User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_user(request: HttpRequest) -> User:
+    """The authenticated caller of an API handler (auth has run before any handler)."""
+    user = access.active_user(request.user)
+    if user is None:
+        raise AuthenticationError()
+    return user
 
 
 class TokenAuth(HttpBearer):
@@ -43,6 +52,12 @@ class CallerRateThrottle(SimpleRateThrottle):
 
     def __init__(self) -> None:
         super().__init__(settings.GUANXI_TOKEN_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        # The rate is read per request so an operator's change (and tests) apply without a restart.
+        self.rate = settings.GUANXI_TOKEN_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         auth = getattr(request, "auth", None)

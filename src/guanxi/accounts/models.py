@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -85,11 +85,6 @@ class Role(BaseModel):
         return scope if scope in DataScope.values else DataScope.OWN
 
 
-class GuanxiUserManager(UserManager["User"]):
-    def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(**{self.model.USERNAME_FIELD: username})
-
-
 class User(AbstractUser):
     """A person who logs in (or the system actor, which never does)."""
 
@@ -106,8 +101,6 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")], default="zh-hans"
     )
     is_system = models.BooleanField(_("system actor"), default=False)
-
-    objects = GuanxiUserManager()
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -144,6 +137,9 @@ class RecordShare(models.Model):
                 name="accounts_share_user_xor_team",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.record_id} → {self.user or self.team}"
 
 
 class ApiToken(models.Model):

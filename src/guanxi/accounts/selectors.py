@@ -59,3 +59,16 @@ def token_list(*, actor: User) -> QuerySet[ApiToken]:
 def health_ping_list(*, actor: User, limit: int = 20) -> QuerySet[HealthPing]:
     access.ensure_perm(actor, Perm.VIEW_SYSTEM)
     return HealthPing.objects.select_related("requested_by").order_by("-requested_at")[:limit]
+
+
+def user_pending_login(*, pk: object) -> User | None:
+    """The active, non-system user behind a half-finished login (password given, OTP pending)."""
+    if not isinstance(pk, int):
+        return None
+    return User.objects.filter(pk=pk, is_active=True, is_system=False).first()
+
+
+def team_parent_choices(*, actor: User, team: Team | None = None) -> QuerySet[Team]:
+    """Teams that may become the parent of ``team``: all of them, minus the team and its subtree."""
+    qs = team_list(actor=actor)
+    return qs if team is None else qs.exclude(path__startswith=team.path)

@@ -22,7 +22,7 @@ from guanxi.core.errors import Conflict, InvalidInput, NotFound
 from guanxi.core.models import AuditEntry, Owned
 from guanxi.core.records import record_type_label
 
-TOKEN_PREFIX = "gx_"
+TOKEN_PREFIX = "gx_"  # noqa: S105 - a public marker, not a secret
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -107,7 +107,10 @@ def role_save(
     """Create (``role=None``) or update a role."""
     access.ensure_perm(actor, Perm.MANAGE_USERS)
     perms, clean_scopes = _clean_role(permissions, default_scope, scopes or {})
-    if Role.objects.filter(code=code).exclude(pk=role.pk if role else None).exists():
+    same_code = Role.objects.filter(code=code)
+    if role is not None:
+        same_code = same_code.exclude(pk=role.pk)
+    if same_code.exists():
         raise _invalid("code", _("A role with this code already exists."))
     role = role or Role()
     role.code, role.name, role.name_en = code, name.strip(), name_en.strip()
@@ -144,7 +147,7 @@ def user_save(*, actor: User, user: User | None, password: str | None = None, **
     if password:
         _check_password(password, target)
         target.set_password(password)
-    elif target.pk is None:
+    elif user is None:
         target.set_unusable_password()
     try:
         target.full_clean(exclude=["password"])
@@ -205,12 +208,21 @@ def record_share(
         raise _invalid("user", _("Share with exactly one user or one team."))
     record_type = access.record_type_of(type(record))
     share, _created = RecordShare.objects.update_or_create(
-        record_type=record_type, record_id=record.pk, user=user, team=team,
+        record_type=record_type,
+        record_id=record.pk,
+        user=user,
+        team=team,
         defaults={"can_change": can_change, "granted_by": actor},
     )
     AuditEntry.objects.create(
-        record_type=record_type_label(record), record_id=str(record.pk), actor=actor, at=timezone.now(),
-        action=AuditEntry.Action.SHARE, field="share", new_value=str(user or team), version=record.version,
+        record_type=record_type_label(record),
+        record_id=str(record.pk),
+        actor=actor,
+        at=timezone.now(),
+        action=AuditEntry.Action.SHARE,
+        field="share",
+        new_value=str(user or team),
+        version=record.version,
     )
     return share
 

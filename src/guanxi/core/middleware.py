@@ -87,10 +87,14 @@ class IdempotencyMiddleware:
 
     def _claim(self, identity: str, key: str, body_hash: str) -> tuple[IdempotencyRecord, HttpResponse | None]:
         now = timezone.now()
-        IdempotencyRecord.objects.filter(created_at__lt=now - timedelta(hours=settings.GUANXI_IDEMPOTENCY_HOURS)).delete()
+        IdempotencyRecord.objects.filter(
+            created_at__lt=now - timedelta(hours=settings.GUANXI_IDEMPOTENCY_HOURS)
+        ).delete()
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(identity=identity, key=key, request_hash=body_hash, created_at=now)
+                record = IdempotencyRecord.objects.create(
+                    identity=identity, key=key, request_hash=body_hash, created_at=now
+                )
             return record, None
         except IntegrityError:
             record = IdempotencyRecord.objects.get(identity=identity, key=key)

@@ -73,6 +73,9 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.record_id} {self.action} {self.field}"
+
 
 class IdempotencyRecord(models.Model):
     """The stored answer to a POST sent with an ``Idempotency-Key`` header."""
@@ -88,6 +91,9 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["identity", "key"], name="core_idempotency_unique_key")]
 
+    def __str__(self) -> str:
+        return f"{self.identity} {self.key}"
+
 
 class HealthPing(models.Model):
     """A task sent to the worker; ``processed_at`` proves the worker runs."""
@@ -102,3 +108,6 @@ class HealthPing(models.Model):
     class Meta:
         ordering = ("-requested_at",)
         verbose_name = _("health ping")
+
+    def __str__(self) -> str:
+        return f"ping {self.pk} {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -34,5 +34,7 @@ def name_pinyin(name: str) -> tuple[str, str]:
     """Full pinyin and initials of a name: 张三 → ("zhangsan", "zs"). Latin text passes through, lower-cased."""
     syllables = [s for s in lazy_pinyin(name or "", errors="default") if s.strip()]
     full = "".join(s.replace(" ", "") for s in syllables).lower()
-    initials = "".join(s[0] for s in lazy_pinyin(name or "", style=Style.FIRST_LETTER, strict=False) if s.strip()).lower()
+    initials = "".join(
+        s[0] for s in lazy_pinyin(name or "", style=Style.FIRST_LETTER, strict=False) if s.strip()
+    ).lower()
     return full, initials

@@ -99,7 +99,8 @@ def paginate(
         payload = _decode(cursor)
         if payload["o"] != token:
             raise InvalidInput(
-                _("The cursor belongs to another ordering."), errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}]
+                _("The cursor belongs to another ordering."),
+                errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}],
             )
         value, key = _from_json(kind, payload["v"]), payload["k"]
         op = "lt" if descending else "gt"

@@ -48,7 +48,9 @@ def problem(
         body["instance"] = request.path
     if errors:
         body["errors"] = errors
-    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -91,7 +93,10 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(AuthenticationError)
     def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return problem(
-            request, 401, _("Authentication required"), _("Log in or send a valid API token."),
+            request,
+            401,
+            _("Authentication required"),
+            _("Log in or send a valid API token."),
             headers={"WWW-Authenticate": 'Bearer realm="guanxi"'},
         )
 
@@ -103,7 +108,11 @@ def install_handlers(api: NinjaAPI) -> None:
     def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
         wait = int(exc.wait or 1)
         return problem(
-            request, 429, _("Too many requests"), _("Slow down and retry later."), headers={"Retry-After": str(max(wait, 1))}
+            request,
+            429,
+            _("Too many requests"),
+            _("Slow down and retry later."),
+            headers={"Retry-After": str(max(wait, 1))},
         )
 
     @api.exception_handler(HttpError)

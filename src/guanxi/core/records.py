@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,7 +21,10 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import Conflict
 from guanxi.core.models import AuditEntry, Owned
 
-O = TypeVar("O", bound=Owned)
+if TYPE_CHECKING:
+    from guanxi.accounts.models import User
+
+R = TypeVar("R", bound=Owned)
 
 NOT_AUDITED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
 
@@ -51,10 +53,10 @@ def _audited_fields(instance: models.Model) -> Iterable[models.Field[Any, Any]]:
             yield field
 
 
-def record_create(*, actor: AbstractBaseUser, instance: O) -> O:
+def record_create(*, actor: User, instance: R) -> R:
     """Insert a new owned record and write one audit entry per filled field."""
-    instance.created_by = actor  # type: ignore[assignment]
-    instance.updated_by = actor  # type: ignore[assignment]
+    instance.created_by = actor
+    instance.updated_by = actor
     instance.version = 1
     instance.full_clean()
     instance.save(force_insert=True)
@@ -77,9 +79,7 @@ def record_create(*, actor: AbstractBaseUser, instance: O) -> O:
     return instance
 
 
-def record_update(
-    *, actor: AbstractBaseUser, instance: O, changes: Mapping[str, Any], expected_version: int | None
-) -> O:
+def record_update(*, actor: User, instance: R, changes: Mapping[str, Any], expected_version: int | None) -> R:
     """Apply ``changes`` if the record is still at ``expected_version``; audit each changed field.
 
     Raises ``Conflict`` when the stored version differs from ``expected_version``
@@ -95,15 +95,17 @@ def record_update(
         setattr(instance, name, changes[name])
     instance.full_clean(exclude=[f.name for f in instance._meta.concrete_fields if f.name not in changed])
     now = timezone.now()
-    values = {instance._meta.get_field(name).attname: getattr(instance, instance._meta.get_field(name).attname)
-              for name in changed}
-    rows = type(instance)._base_manager.filter(pk=instance.pk, version=instance.version).update(
-        **values, version=instance.version + 1, updated_by=actor, updated_at=now
+    fields = [cast("models.Field[Any, Any]", instance._meta.get_field(name)) for name in changed]
+    values = {field.attname: getattr(instance, field.attname) for field in fields}
+    rows = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk, version=instance.version)
+        .update(**values, version=instance.version + 1, updated_by=actor, updated_at=now)
     )
     if rows != 1:
         raise Conflict(_("This record was changed by someone else. Reload it and try again."))
     instance.version += 1
-    instance.updated_by = actor  # type: ignore[assignment]
+    instance.updated_by = actor
     instance.updated_at = now
     AuditEntry.objects.bulk_create(
         AuditEntry(

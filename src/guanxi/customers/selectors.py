@@ -24,11 +24,7 @@ def customer_search_q(q: str) -> Q:
     if _PHONEISH.match(text):
         return Q(phone_e164__contains=phone_search_digits(text))
     lowered = text.lower().replace(" ", "")
-    return (
-        Q(name__icontains=text)
-        | Q(name_pinyin__startswith=lowered)
-        | Q(name_initials__startswith=lowered)
-    )
+    return Q(name__icontains=text) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
 
 
 def customer_list(

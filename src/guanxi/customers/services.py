@@ -39,7 +39,9 @@ def _assignable_owner(*, actor: User, owner: User) -> User:
     if owner.pk != actor.pk:
         access.ensure_perm(actor, Perm.ASSIGN)
     if not owner.is_active or owner.is_system:
-        raise InvalidInput(_("The owner must be an active user."), errors=[{"loc": ["owner_id"], "msg": _("Inactive user.")}])
+        raise InvalidInput(
+            _("The owner must be an active user."), errors=[{"loc": ["owner_id"], "msg": _("Inactive user.")}]
+        )
     return owner
 
 

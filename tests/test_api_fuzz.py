@@ -1,0 +1,33 @@
+"""Schemathesis over the whole API, generated from its own OpenAPI spec: no input yields a server error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from guanxi.accounts.services import token_issue
+from guanxi.wsgi import application
+from tests.conftest import Org, Records
+
+schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=80, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None
+)
+def test_api_never_answers_with_a_server_error(case: Any, org: Org, records: Records, settings: Any) -> None:
+    settings.GUANXI_TOKEN_RATE = "100000/m"
+    settings.GUANXI_ANON_RATE = "100000/m"
+    settings.AXES_ENABLED = False
+    token = token_issue(actor=org["manager1"], name="fuzz").raw
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {token}"}, checks=[not_a_server_error, response_schema_conformance]
+    )

@@ -1,0 +1,467 @@
+"""Permission matrix: every API route and every page × every role × own / same-team / other-team records.
+
+Routes are enumerated from the OpenAPI spec and the URL resolver; a route that is not in
+``API`` or ``PAGES`` fails ``test_every_route_is_in_the_matrix``, so new endpoints must join.
+Refused writes also assert that nothing changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from guanxi.accounts.models import ApiToken, Role, Team, User
+from guanxi.accounts.services import token_issue
+from guanxi.api import api as ninja_api
+from guanxi.customers.models import Customer
+from tests.conftest import ApiClient, Org, Records
+
+ACTORS = ["anonymous", "rep1", "rep2", "manager1", "manager2", "director", "admin"]
+RECORD_KEYS = ["own", "team", "other"]  # from rep1's point of view: rep1's, rep1b's (East), rep2's (South)
+VISIBLE: dict[str, set[str]] = {
+    "anonymous": set(),
+    "rep1": {"own"},
+    "rep2": {"other"},
+    "manager1": {"own", "team"},
+    "manager2": {"other"},
+    "director": {"own", "team", "other"},
+    "admin": {"own", "team", "other"},
+}
+USER_MANAGERS = {"admin"}
+SYSTEM_VIEWERS = {"admin", "director"}
+
+
+@dataclass
+class Ctx:
+    org: Org
+    records: Records
+    actor: str
+
+    @property
+    def user(self) -> User | None:
+        return None if self.actor == "anonymous" else self.org[self.actor]
+
+    def api(self) -> ApiClient:
+        return ApiClient(None if self.user is None else token_issue(actor=self.user, name="matrix").raw)
+
+    def browser(self) -> Client:
+        client = Client()
+        if self.user is not None:
+            client.force_login(self.user, backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+        return client
+
+
+def _customer_state(customer: Customer) -> tuple[str, str, int, int]:
+    row = Customer.objects.get(pk=customer.pk)
+    return row.name, row.phone, row.version, row.owner_id
+
+
+# --- API checks ---------------------------------------------------------------
+
+
+def api_public(method: str, path: str, body: Callable[[Ctx], Any]) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        response = ctx.api().request(method, path, body(ctx))
+        assert response.status_code < 500
+        assert response.status_code != 401 or ctx.actor == "anonymous"
+
+    return check
+
+
+def api_authenticated(method: str, path: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        response = ctx.api().request(method, path)
+        assert response.status_code == (401 if ctx.user is None else 200)
+
+    return check
+
+
+def api_list(path: str) -> Callable[[Ctx], None]:
+    """The list shows exactly the visible records, also through ``q=`` search."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        response = client.get(path)
+        if ctx.user is None:
+            assert response.status_code == 401
+            return
+        ids = {item["id"] for item in response.json()["items"]}
+        for key, record in ctx.records.all().items():
+            if key in RECORD_KEYS:
+                assert (str(record.pk) in ids) == (key in VISIBLE[ctx.actor]), key
+                found = {item["id"] for item in client.get(f"{path}?q={record.name}").json()["items"]}
+                assert (str(record.pk) in found) == (key in VISIBLE[ctx.actor]), f"search {key}"
+
+    return check
+
+
+def api_create(path: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        before = Customer.objects.count()
+        response = ctx.api().post(path, {"name": f"新客户-{ctx.actor}"})
+        if ctx.user is None:
+            assert response.status_code == 401
+            assert Customer.objects.count() == before
+        else:
+            assert response.status_code == 201
+            assert response.json()["owner"]["username"] == ctx.actor
+
+    return check
+
+
+def api_record_read(template: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            response = client.get(template.format(customer_id=record.pk))
+            expected = 401 if ctx.user is None else 200 if key in VISIBLE[ctx.actor] else 404
+            assert response.status_code == expected, (key, response.content)
+
+    return check
+
+
+def api_record_write(template: str, body: Callable[[Customer], dict[str, Any]]) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            before = _customer_state(record)
+            response = client.patch(template.format(customer_id=record.pk), body(record))
+            if ctx.user is None or key not in VISIBLE[ctx.actor]:
+                assert response.status_code == (401 if ctx.user is None else 404), key
+                assert _customer_state(record) == before, f"refused write changed {key}"
+            else:
+                assert response.status_code == 200, (key, response.content)
+
+    return check
+
+
+def api_token_revoke(template: str) -> Callable[[Ctx], None]:
+    """Own tokens can be revoked; someone else's cannot (404) unless the actor manages users."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        other = token_issue(actor=ctx.org["rep1b"], name="victim").token
+        response = client.post(template.format(token_id=other.pk))
+        if ctx.user is None:
+            assert response.status_code == 401
+        elif ctx.actor in USER_MANAGERS:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 404
+            assert ApiToken.objects.get(pk=other.pk).revoked_at is None
+        if ctx.user is not None:
+            own = token_issue(actor=ctx.user, name="mine").token
+            assert client.post(template.format(token_id=own.pk)).status_code == 200
+
+    return check
+
+
+API: dict[tuple[str, str], Callable[[Ctx], None]] = {
+    ("POST", "/api/v1/auth/token"): api_public(
+        "POST", "/api/v1/auth/token", lambda ctx: {"username": ctx.actor, "password": "guanxi-demo"}
+    ),
+    ("GET", "/api/v1/auth/tokens"): api_authenticated("GET", "/api/v1/auth/tokens"),
+    ("POST", "/api/v1/auth/tokens/{token_id}/revoke"): api_token_revoke("/api/v1/auth/tokens/{token_id}/revoke"),
+    ("GET", "/api/v1/auth/me"): api_authenticated("GET", "/api/v1/auth/me"),
+    ("GET", "/api/v1/customers"): api_list("/api/v1/customers"),
+    ("POST", "/api/v1/customers"): api_create("/api/v1/customers"),
+    ("GET", "/api/v1/customers/{customer_id}"): api_record_read("/api/v1/customers/{customer_id}"),
+    ("PATCH", "/api/v1/customers/{customer_id}"): api_record_write(
+        "/api/v1/customers/{customer_id}", lambda c: {"version": c.version, "name": "矩阵改名"}
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/history"): api_record_read("/api/v1/customers/{customer_id}/history"),
+}
+
+
+# --- page checks --------------------------------------------------------------
+
+
+def _login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@dataclass
+class Page:
+    """How to exercise one page: who may open it and what a refused request must leave unchanged."""
+
+    check: Callable[[Ctx], None]
+    notes: str = ""
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def page_public(name: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        response = ctx.browser().get(reverse(name))
+        assert response.status_code in {200, 302}
+
+    return check
+
+
+def page_logged_in(
+    name: str, method: str = "GET", data: Callable[[Ctx], dict[str, Any]] | None = None
+) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        url = reverse(name)
+        response = client.post(url, data(ctx) if data else {}) if method == "POST" else client.get(url)
+        if ctx.user is None:
+            assert _login_redirect(response), response.status_code
+        else:
+            assert response.status_code in {200, 302}, response.status_code
+
+    return check
+
+
+def page_with_perm(
+    name: str, allowed: set[str], args: Callable[[Ctx], list[Any]] | None = None
+) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        response = ctx.browser().get(reverse(name, args=args(ctx) if args else None))
+        if ctx.user is None:
+            assert _login_redirect(response)
+        elif ctx.actor in allowed:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 403
+
+    return check
+
+
+def page_perm_post(
+    name: str,
+    allowed: set[str],
+    data: Callable[[Ctx], dict[str, Any]],
+    unchanged: Callable[[Ctx], Any],
+    args: Callable[[Ctx], list[Any]] | None = None,
+) -> Callable[[Ctx], None]:
+    """A write page behind a function permission; refused posts change nothing."""
+
+    def check(ctx: Ctx) -> None:
+        before = unchanged(ctx)
+        response = ctx.browser().post(reverse(name, args=args(ctx) if args else None), data(ctx))
+        if ctx.user is None:
+            assert _login_redirect(response)
+        elif ctx.actor in allowed:
+            assert response.status_code in {200, 302}
+            return
+        else:
+            assert response.status_code == 403
+        assert unchanged(ctx) == before
+
+    return check
+
+
+def page_customer_list(ctx: Ctx) -> None:
+    client = ctx.browser()
+    response = client.get(reverse("customers:customer-list"))
+    if ctx.user is None:
+        assert _login_redirect(response)
+        return
+    body = response.content.decode()
+    for key in RECORD_KEYS:
+        record = getattr(ctx.records, key)
+        assert (record.name in body) == (key in VISIBLE[ctx.actor]), key
+        searched = client.get(reverse("customers:customer-list"), {"q": record.name}).content.decode()
+        assert (str(record.pk) in searched) == (key in VISIBLE[ctx.actor]), f"search {key}"
+
+
+def page_customer_read(name: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            response = client.get(reverse(name, args=[record.pk]))
+            if ctx.user is None:
+                assert _login_redirect(response)
+            else:
+                assert response.status_code == (200 if key in VISIBLE[ctx.actor] else 404), key
+
+    return check
+
+
+def page_customer_write(name: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            before = _customer_state(record)
+            data = {"name": "页面改名", "phone": record.phone, "version": record.version}
+            response = client.post(reverse(name, args=[record.pk]), data)
+            if ctx.user is None:
+                assert _login_redirect(response)
+            elif key in VISIBLE[ctx.actor]:
+                assert response.status_code in {200, 302}, key
+                continue
+            else:
+                assert response.status_code == 404, key
+            assert _customer_state(record) == before, f"refused page write changed {key}"
+
+    return check
+
+
+def _role_state(ctx: Ctx) -> list[tuple[str, str]]:
+    return list(Role.objects.order_by("code").values_list("code", "default_scope"))
+
+
+def _team_state(ctx: Ctx) -> list[tuple[str, int | None]]:
+    return list(Team.objects.order_by("pk").values_list("name", "parent_id"))
+
+
+def _user_state(ctx: Ctx) -> list[tuple[str, bool, int | None]]:
+    return list(User.objects.order_by("pk").values_list("username", "is_active", "role_id"))
+
+
+PAGES: dict[str, Callable[[Ctx], None]] = {
+    "web:home": page_logged_in("web:home"),
+    "web:system": page_with_perm("web:system", SYSTEM_VIEWERS),
+    "accounts:login": page_public("accounts:login"),
+    "accounts:logout": page_logged_in("accounts:logout", method="POST"),
+    "accounts:otp": page_public("accounts:otp"),
+    "accounts:password": page_logged_in("accounts:password"),
+    "accounts:settings": page_logged_in("accounts:settings"),
+    "accounts:two-factor": page_logged_in("accounts:two-factor"),
+    "accounts:tokens": page_logged_in("accounts:tokens"),
+    "accounts:user-list": page_with_perm("accounts:user-list", USER_MANAGERS),
+    "accounts:user-create": page_perm_post(
+        "accounts:user-create",
+        USER_MANAGERS,
+        lambda ctx: {
+            "username": f"new-{ctx.actor}",
+            "password": "a-long-passphrase-77",
+            "language": "zh-hans",
+            "time_zone": "Asia/Shanghai",
+            "is_active": "on",
+        },
+        _user_state,
+    ),
+    "accounts:user-edit": page_perm_post(
+        "accounts:user-edit",
+        USER_MANAGERS,
+        lambda ctx: {"username": "rep2", "language": "en", "time_zone": "Asia/Shanghai"},
+        _user_state,
+        args=lambda ctx: [ctx.org["rep2"].pk],
+    ),
+    "accounts:team-list": page_with_perm("accounts:team-list", USER_MANAGERS),
+    "accounts:team-create": page_perm_post(
+        "accounts:team-create",
+        USER_MANAGERS,
+        lambda ctx: {"name": f"新团队-{ctx.actor}", "parent": ctx.org.hq.pk},
+        _team_state,
+    ),
+    "accounts:team-edit": page_perm_post(
+        "accounts:team-edit",
+        USER_MANAGERS,
+        lambda ctx: {"name": "改名团队", "parent": ctx.org.hq.pk, "is_active": "on"},
+        _team_state,
+        args=lambda ctx: [ctx.org.south.pk],
+    ),
+    "accounts:role-list": page_with_perm("accounts:role-list", USER_MANAGERS),
+    "accounts:role-create": page_perm_post(
+        "accounts:role-create",
+        USER_MANAGERS,
+        lambda ctx: {"code": f"r-{ctx.actor}", "name": "新角色", "default_scope": "all"},
+        _role_state,
+    ),
+    "accounts:role-edit": page_perm_post(
+        "accounts:role-edit",
+        USER_MANAGERS,
+        lambda ctx: {"code": "rep", "name": "销售代表", "default_scope": "all"},
+        _role_state,
+        args=lambda ctx: [Role.objects.get(code="rep").pk],
+    ),
+    "customers:customer-list": page_customer_list,
+    "customers:customer-create": page_logged_in(
+        "customers:customer-create", method="POST", data=lambda ctx: {"name": f"页面新建-{ctx.actor}", "phone": ""}
+    ),
+    "customers:customer-detail": page_customer_read("customers:customer-detail"),
+    "customers:customer-edit": page_customer_write("customers:customer-edit"),
+}
+PAGE_EXTRAS = {"accounts:token-revoke"}  # exercised with a token id below
+
+
+def page_token_revoke(ctx: Ctx) -> None:
+    victim = token_issue(actor=ctx.org["rep1b"], name="victim").token
+    response = ctx.browser().post(reverse("accounts:token-revoke", args=[victim.pk]))
+    if ctx.user is None:
+        assert _login_redirect(response)
+    elif ctx.actor in USER_MANAGERS:
+        assert response.status_code in {200, 302}
+        return
+    else:
+        assert response.status_code == 404
+    assert ApiToken.objects.get(pk=victim.pk).revoked_at is None
+
+
+PAGES["accounts:token-revoke"] = page_token_revoke
+
+# Pages outside the product: staff-only Django admin, the language switch, static API docs.
+NOT_PRODUCT_PAGES = {"set_language"}
+
+
+# --- enumeration ----------------------------------------------------------------
+
+
+def api_routes() -> set[tuple[str, str]]:
+    schema = ninja_api.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    }
+
+
+def _walk(patterns: list[URLPattern | URLResolver], namespace: str = "", prefix: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith(("api/", "staff-admin/")):
+                continue
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, ns, route)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", route
+        else:
+            yield f"<unnamed {route}>", route
+
+
+def page_names() -> set[str]:
+    return {name for name, _route in _walk(get_resolver().url_patterns)} - NOT_PRODUCT_PAGES
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    missing_api = api_routes() - set(API)
+    missing_pages = page_names() - set(PAGES)
+    assert not missing_api, f"API routes missing from the permission matrix: {sorted(missing_api)}"
+    assert not missing_pages, f"pages missing from the permission matrix: {sorted(missing_pages)}"
+    assert not set(API) - api_routes(), "matrix names API routes that no longer exist"
+    assert not set(PAGES) - page_names(), "matrix names pages that no longer exist"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("route", sorted(API), ids=lambda r: f"{r[0]} {r[1]}")
+def test_api_route(route: tuple[str, str], actor: str, org: Org, records: Records) -> None:
+    API[route](Ctx(org=org, records=records, actor=actor))
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page(name: str, actor: str, org: Org, records: Records) -> None:
+    PAGES[name](Ctx(org=org, records=records, actor=actor))
+
+
+def test_staff_admin_is_for_staff_only(org: Org) -> None:
+    for actor in ("rep1", "manager1", "director"):
+        client = Client()
+        client.force_login(org[actor], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+        response = client.get("/staff-admin/")
+        assert response.status_code == 302
+        assert re.search(r"/staff-admin/login/", response["Location"])
