@@ -6,9 +6,11 @@ keyset pagination and indexed scope filters should keep it near 1 for first and 
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 SIZES = {"smoke": (1_000, 20_000), "full": (10_000, 1_000_000)}
@@ -22,8 +24,10 @@ def _seed(count: int, owners: list[Any]) -> None:
     from guanxi.customers.models import Customer
 
     now = timezone.now()
+    rng = random.Random(count)
     batch = []
     for index in range(count):
+        created = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
         owner = owners[index % len(owners)]
         name = f"客户{uuid.uuid4().hex[:8]}有限公司"
         full, initials = name_pinyin(name)

@@ -105,7 +105,9 @@ def paginate(
         value, key = _from_json(kind, payload["v"]), payload["k"]
         op = "lt" if descending else "gt"
         try:
-            qs = qs.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": key}))
+            # (field, pk) after (value, key), written with a plain range on ``field`` first so the
+            # (field, pk) index is used as a range scan instead of an OR over the whole table.
+            qs = qs.filter(Q(**{f"{field}__{op}e": value}), Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": key}))
         except (ValueError, TypeError):
             raise InvalidInput(
                 _("Invalid cursor."), errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}]

@@ -19,9 +19,10 @@ class Customer(Owned):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="customers_customer_owner_idx"),
-            models.Index(fields=["team", "-created_at"], name="customers_customer_team_idx"),
-            models.Index(fields=["name"], name="customers_customer_name_idx"),
+            models.Index(fields=["-created_at", "-id"], name="customers_customer_created_idx"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="customers_customer_owner_idx"),
+            models.Index(fields=["team", "-created_at", "-id"], name="customers_customer_team_idx"),
+            models.Index(fields=["name", "id"], name="customers_customer_name_idx"),
         ]
 
     def __str__(self) -> str:
