@@ -42,8 +42,8 @@ def _seed(count: int, owners: list[Any]) -> None:
                 team_id=owner.team_id,
                 created_by=owner,
                 updated_by=owner,
-                created_at=now,
-                updated_at=now,
+                created_at=created,
+                updated_at=created,
             )
         )
         if len(batch) == 5000:

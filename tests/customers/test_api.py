@@ -104,6 +104,8 @@ def test_rep_cannot_reassign_own_customer(api: Any, org: Org, records: Records) 
         ({"name": "ok", "phone": "not a phone"}, "body.phone"),
         ({"name": 12}, "body.name"),
         ({}, "body.name"),
+        ({"name": "NUL\x00公司"}, "body.name"),
+        ({"name": "ok", "phone": "138\x00"}, "body.phone"),
     ],
 )
 def test_invalid_input_is_problem_json_with_field_path(api: Any, org: Org, body: dict[str, Any], path: str) -> None:
@@ -144,7 +146,9 @@ def test_cursor_pagination_walks_every_row_once_in_order(api: Any, org: Org) -> 
     assert seen == [f"客户{index:02d}" for index in range(7)]
 
 
-@pytest.mark.parametrize("query", ["ordering=secret", "cursor=garbage", "limit=0", "limit=100000"])
+@pytest.mark.parametrize(
+    "query", ["ordering=secret", "cursor=garbage", "limit=0", "limit=100000", "q=%00", "ordering=%00name"]
+)
 def test_bad_list_parameters_get_clear_errors(api: Any, org: Org, query: str) -> None:
     response = api("rep1").get(f"{URL}?{query}")
     assert response.status_code == 422

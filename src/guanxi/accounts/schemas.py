@@ -5,8 +5,10 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from guanxi.core.schemas import InputSchema
 
-class TokenObtainIn(Schema):
+
+class TokenObtainIn(InputSchema):
     username: str = Field(min_length=1, max_length=254, description="Username or email")
     password: str = Field(min_length=1, max_length=4096)
     otp: str | None = Field(default=None, max_length=12, description="TOTP code when two-factor login is on")

@@ -70,7 +70,7 @@ class IdempotencyMiddleware:
         identity = _identity(request)
         if identity is None:
             return self.get_response(request)
-        if len(key) > MAX_KEY_LENGTH:
+        if len(key) > MAX_KEY_LENGTH or "\x00" in key:
             return problem(request, 422, _("Invalid Idempotency-Key"), _("The key may be at most 255 characters."))
         body_hash = hashlib.sha256(request.path.encode() + b"\0" + request.body).hexdigest()
         record, replay = self._claim(identity, key, body_hash)

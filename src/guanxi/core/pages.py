@@ -1,14 +1,17 @@
-"""Plumbing shared by the apps' page views: the acting user, domain errors on forms, safe redirects."""
+"""Plumbing shared by the apps' page views: the request type, the acting user, safe redirects."""
 
 from __future__ import annotations
 
-from django import forms
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
-from guanxi.accounts.models import User
-from guanxi.core.errors import DomainError
+if TYPE_CHECKING:
+    from guanxi.accounts.models import User
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -20,25 +23,9 @@ class HtmxHttpRequest(HttpRequest):
 def actor_of(request: HttpRequest) -> User:
     """The logged-in user of a ``login_required`` view."""
     user = request.user
-    assert isinstance(user, User)
+    if not isinstance(user, get_user_model()):
+        raise PermissionDenied
     return user
-
-
-def add_domain_errors(form: forms.BaseForm, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's ``errors=[{"loc": [...], "msg": ...}]`` on the matching form fields.
-
-    The last element of ``loc`` names the field (``aliases`` renames service names to form
-    names); errors for fields the form does not have, or without any, become form errors.
-    """
-    aliases = aliases or {}
-    if not exc.errors:
-        form.add_error(None, exc.detail)
-        return
-    for error in exc.errors:
-        loc = error.get("loc") or []
-        name = str(loc[-1]) if isinstance(loc, list | tuple) and loc else ""
-        name = aliases.get(name, name)
-        form.add_error(name if name in form.fields else None, str(error.get("msg", exc.detail)))
 
 
 def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:

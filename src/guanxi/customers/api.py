@@ -7,13 +7,14 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
 from guanxi.accounts.api_auth import request_user
 from guanxi.accounts.models import User
 from guanxi.core.errors import InvalidInput
 from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Ordering, Page, paginate
+from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
 from guanxi.customers.models import Customer
 from guanxi.customers.schemas import AuditEntryOut, CustomerIn, CustomerOut, CustomerPatch
@@ -26,7 +27,7 @@ ORDERING = Ordering(
 )
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(InputSchema):
     q: str = Field(default="", max_length=200, description="Name, pinyin, pinyin initials or phone digits")
     owner_id: int | None = None
     team_id: int | None = None
@@ -37,7 +38,7 @@ class CustomerFilters(Schema):
     cursor: str | None = Field(default=None, max_length=500)
 
 
-class HistoryFilters(Schema):
+class HistoryFilters(InputSchema):
     limit: int = Field(default=100, ge=1, le=MAX_LIMIT)
 
 

@@ -6,6 +6,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from guanxi.core.schemas import InputSchema
+
 
 class UserRef(Schema):
     id: int
@@ -18,13 +20,13 @@ class TeamRef(Schema):
     name: str
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     phone: str = Field(default="", max_length=40)
     owner_id: int | None = Field(default=None, description="Defaults to the caller; others need the assign permission")
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     version: int = Field(ge=1, description="The version you read; a stale one is refused with 409")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=40)

@@ -20,7 +20,7 @@ _PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
 
 def customer_search_q(q: str) -> Q:
     """Name, pinyin, pinyin initials or phone digits."""
-    text = q.strip()
+    text = q.replace("\x00", "").strip()
     if _PHONEISH.match(text):
         return Q(phone_e164__contains=phone_search_digits(text))
     lowered = text.lower().replace(" ", "")
@@ -31,7 +31,7 @@ def customer_list(
     *, actor: User | Any, q: str = "", owner_id: int | None = None, team_id: int | None = None
 ) -> QuerySet[Customer]:
     qs = access.scope(actor, Customer.objects.select_related("owner", "team"))
-    if q.strip():
+    if q.replace("\x00", "").strip():
         qs = qs.filter(customer_search_q(q))
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)

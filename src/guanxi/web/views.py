@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def system_status(request: HtmxHttpRequest) -> HttpResponse:
     actor = actor_of(request)
     access.ensure_perm(actor, Perm.VIEW_SYSTEM)
