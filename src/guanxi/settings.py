@@ -266,7 +266,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GUANXI_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
-        "huey": {"level": "WARNING" if TESTING else "INFO"},
+        # Huey installs its own handler; not propagating keeps each line from printing twice.
+        "huey": {"level": "WARNING" if TESTING else "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }

@@ -131,3 +131,23 @@ def test_openapi_spec_and_docs_are_served_locally(org: Org) -> None:
     docs = Client().get("/api/docs")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_expired_idempotency_key_starts_afresh_and_purge_forgets_old_answers(api: Any, org: Org) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from guanxi.core.models import IdempotencyRecord
+    from guanxi.core.services import idempotency_records_purge
+
+    client = api("rep1")
+    client.post(URL, {"name": "昨天的"}, HTTP_IDEMPOTENCY_KEY="daily")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = client.post(URL, {"name": "今天的"}, HTTP_IDEMPOTENCY_KEY="daily")
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    client.post(URL, {"name": "另一个"}, HTTP_IDEMPOTENCY_KEY="other")
+    IdempotencyRecord.objects.filter(key="other").update(created_at=timezone.now() - timedelta(hours=30))
+    assert idempotency_records_purge() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["daily"]

@@ -161,3 +161,24 @@ def test_list_query_count_does_not_grow_with_rows(api: Any, org: Org, django_ass
     client = api("manager1")
     with django_assert_max_num_queries(4):
         assert len(client.get(f"{URL}?limit=50").json()["items"]) == 30
+
+
+def test_read_only_share_lets_you_read_but_not_change(api: Any, org: Org, records: Records) -> None:
+    from guanxi.accounts.services import record_share
+
+    record_share(actor=org["rep2"], record=records.other, user=org["rep1"])
+    rep1 = api("rep1")
+    assert rep1.get(f"{URL}/{records.other.pk}").status_code == 200
+    assert str(records.other.pk) in {item["id"] for item in rep1.get(URL).json()["items"]}
+    refused = rep1.patch(f"{URL}/{records.other.pk}", {"version": 1, "name": "只读也改"})
+    assert refused.status_code == 403
+    assert Customer.objects.get(pk=records.other.pk).name == records.other.name
+
+
+def test_changeable_share_lets_you_change(api: Any, org: Org, records: Records) -> None:
+    from guanxi.accounts.services import record_share
+
+    record_share(actor=org["rep2"], record=records.other, user=org["rep1"], can_change=True)
+    response = api("rep1").patch(f"{URL}/{records.other.pk}", {"version": 1, "name": "协作修改"})
+    assert response.status_code == 200
+    assert response.json()["owner"]["username"] == "rep2"

@@ -87,9 +87,9 @@ class IdempotencyMiddleware:
 
     def _claim(self, identity: str, key: str, body_hash: str) -> tuple[IdempotencyRecord, HttpResponse | None]:
         now = timezone.now()
-        IdempotencyRecord.objects.filter(
-            created_at__lt=now - timedelta(hours=settings.GUANXI_IDEMPOTENCY_HOURS)
-        ).delete()
+        # An expired key starts afresh; the hourly purge task drops the rest.
+        expired = now - timedelta(hours=settings.GUANXI_IDEMPOTENCY_HOURS)
+        IdempotencyRecord.objects.filter(identity=identity, key=key, created_at__lt=expired).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -97,7 +97,11 @@ class IdempotencyMiddleware:
                 )
             return record, None
         except IntegrityError:
-            record = IdempotencyRecord.objects.get(identity=identity, key=key)
+            found = IdempotencyRecord.objects.filter(identity=identity, key=key).first()
+        if found is None:
+            # The first request failed and was forgotten between our insert and this read.
+            return IdempotencyRecord(), problem(None, 409, _("Request in progress"), _("Retry the request."))
+        record = found
         if record.request_hash != body_hash:
             return record, problem(
                 None, 422, _("Idempotency-Key reused"), _("This key was already used with a different request.")
