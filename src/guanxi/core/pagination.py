@@ -5,13 +5,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from django.db.models.sql.where import WhereNode
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Schema
@@ -86,32 +90,61 @@ def _from_json(kind: str, value: Any) -> Any:
     return value
 
 
+def _after_cursor(field: str, kind: str, token: str, descending: bool, cursor: str) -> Q:
+    """(field, pk) strictly after the cursor, written as a plain range on ``field`` first so a
+    (field, pk) index is scanned as a range instead of an OR over the whole table."""
+    payload = _decode(cursor)
+    if payload["o"] != token:
+        raise InvalidInput(
+            _("The cursor belongs to another ordering."),
+            errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}],
+        )
+    value, key = _from_json(kind, payload["v"]), payload["k"]
+    op = "lt" if descending else "gt"
+    return Q(**{f"{field}__{op}e": value}) & (Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": key}))
+
+
+def _without_conditions(queryset: QuerySet[M]) -> QuerySet[M]:
+    """The same rows-to-objects mapping (select_related, ordering) with an empty WHERE."""
+    outer = queryset.all()
+    outer.query.where = WhereNode()
+    return outer
+
+
 def paginate(
-    queryset: QuerySet[M], *, ordering: Ordering, order: str | None, limit: int, cursor: str | None
+    queryset: QuerySet[M],
+    *,
+    ordering: Ordering,
+    order: str | None,
+    limit: int,
+    cursor: str | None,
+    parts: Sequence[Q] = (),
 ) -> dict[str, Any]:
-    """Return ``{"items", "limit", "next_cursor"}`` for one page ordered by (field, pk)."""
+    """Return ``{"items", "limit", "next_cursor"}`` for one page ordered by (field, pk).
+
+    ``parts`` (from ``access.scope_parts``) are disjuncts of the queryset's scope: the page is
+    then taken from the union of each part's own first ``limit + 1`` rows, so every part walks
+    its index in order and stops early. Each part is applied on top of the full ``queryset``
+    (scope included), so parts can only make the query faster, never show more.
+    """
     limit = max(1, min(limit, MAX_LIMIT))
     name, descending = ordering.parse(order)
     field, kind = ordering.fields[name].split(":") if ":" in ordering.fields[name] else (ordering.fields[name], "str")
     token = ("-" if descending else "") + name
-    qs = queryset.order_by(f"-{field}" if descending else field, "-pk" if descending else "pk")
+    order_by = (f"-{field}" if descending else field, "-pk" if descending else "pk")
+    qs = queryset.order_by(*order_by)
     if cursor:
-        payload = _decode(cursor)
-        if payload["o"] != token:
-            raise InvalidInput(
-                _("The cursor belongs to another ordering."),
-                errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}],
-            )
-        value, key = _from_json(kind, payload["v"]), payload["k"]
-        op = "lt" if descending else "gt"
         try:
-            # (field, pk) after (value, key), written with a plain range on ``field`` first so the
-            # (field, pk) index is used as a range scan instead of an OR over the whole table.
-            qs = qs.filter(Q(**{f"{field}__{op}e": value}), Q(**{f"{field}__{op}": value}) | Q(**{f"pk__{op}": key}))
-        except (ValueError, TypeError):
+            qs = qs.filter(_after_cursor(field, kind, token, descending, cursor))
+        except (ValueError, TypeError, ValidationError):
             raise InvalidInput(
                 _("Invalid cursor."), errors=[{"loc": ["query", "cursor"], "msg": _("Invalid cursor.")}]
             ) from None
+    if len(parts) > 1:
+        top = [qs.filter(part).values("pk")[: limit + 1] for part in parts]
+        # Every id list comes from the scoped, filtered queryset, so the outer query needs none of
+        # its conditions again: dropping them lets the database start from the few ids.
+        qs = _without_conditions(qs).filter(reduce(operator.or_, (Q(pk__in=ids) for ids in top)))
     rows = list(qs[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

@@ -13,18 +13,13 @@ from pydantic import Field
 from guanxi.accounts.api_auth import request_user
 from guanxi.accounts.models import User
 from guanxi.core.errors import InvalidInput
-from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Ordering, Page, paginate
+from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
 from guanxi.customers.models import Customer
 from guanxi.customers.schemas import AuditEntryOut, CustomerIn, CustomerOut, CustomerPatch
 
 router = Router(tags=["customers"])
-
-ORDERING = Ordering(
-    fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "name": "name"},
-    default="-created_at",
-)
 
 
 class CustomerFilters(InputSchema):
@@ -53,10 +48,15 @@ def _owner(actor: User, owner_id: int | None) -> User | None:
 
 @router.get("", response=Page[CustomerOut])
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> dict[str, object]:
-    qs = selectors.customer_list(
-        actor=request_user(request), q=filters.q, owner_id=filters.owner_id, team_id=filters.team_id
+    return selectors.customer_page(
+        actor=request_user(request),
+        q=filters.q,
+        owner_id=filters.owner_id,
+        team_id=filters.team_id,
+        order=filters.ordering,
+        limit=filters.limit,
+        cursor=filters.cursor,
     )
-    return paginate(qs, ordering=ORDERING, order=filters.ordering, limit=filters.limit, cursor=filters.cursor)
 
 
 @router.post("", response={201: CustomerOut})

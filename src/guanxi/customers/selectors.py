@@ -12,6 +12,7 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core.models import AuditEntry
 from guanxi.core.normalise import phone_search_digits
+from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.core.records import record_audit_trail
 from guanxi.customers.models import Customer
 
@@ -38,6 +39,33 @@ def customer_list(
     if team_id is not None:
         qs = qs.filter(team_id=team_id)
     return qs
+
+
+CUSTOMER_ORDERING = Ordering(
+    fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "name": "name"},
+    default="-created_at",
+)
+
+
+def customer_page(
+    *,
+    actor: User | Any,
+    q: str = "",
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    order: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One page of ``customer_list``: keyset-paginated, each scope part walking its own index."""
+    return paginate(
+        customer_list(actor=actor, q=q, owner_id=owner_id, team_id=team_id),
+        ordering=CUSTOMER_ORDERING,
+        order=order,
+        limit=limit,
+        cursor=cursor,
+        parts=access.scope_parts(actor, Customer),
+    )
 
 
 def customer_get(*, actor: User | Any, pk: UUID | str) -> Customer:

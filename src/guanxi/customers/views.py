@@ -21,25 +21,19 @@ from guanxi.core.errors import Conflict, InvalidInput
 from guanxi.core.forms import add_domain_errors
 from guanxi.core.models import AuditEntry
 from guanxi.core.pages import HtmxHttpRequest, actor_of
-from guanxi.core.pagination import Ordering, paginate
 from guanxi.customers import selectors, services
 from guanxi.customers.forms import CustomerEditForm, CustomerForm
 from guanxi.customers.models import Customer
 
 PAGE_SIZE = 25
 HISTORY_LIMIT = 100
-ORDERING = Ordering(
-    fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "name": "name"},
-    default="-created_at",
-)
 
 
 @login_required
 def customer_list_view(request: HtmxHttpRequest) -> HttpResponse:
-    q, order = request.GET.get("q", "")[:200], request.GET.get("ordering") or ORDERING.default
-    customers = selectors.customer_list(actor=actor_of(request), q=q)
-    page = paginate(
-        customers, ordering=ORDERING, order=order, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None
+    q, order = request.GET.get("q", "")[:200], request.GET.get("ordering") or selectors.CUSTOMER_ORDERING.default
+    page = selectors.customer_page(
+        actor=actor_of(request), q=q, order=order, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None
     )
     context = {"customers": page["items"], "next_cursor": page["next_cursor"], "q": q, "ordering": order}
     if request.htmx and not request.htmx.history_restore_request:
