@@ -20,7 +20,7 @@ from guanxi.accounts import access
 from guanxi.accounts.models import ApiToken, DataScope, Perm, RecordShare, Role, Team, User
 from guanxi.core.errors import Conflict, InvalidInput, NotFound
 from guanxi.core.models import AuditEntry, Owned
-from guanxi.core.records import record_type_label
+from guanxi.core.records import audit_entry
 
 TOKEN_PREFIX = "gx_"  # noqa: S105 - a public marker, not a secret
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -214,16 +214,14 @@ def record_share(
         team=team,
         defaults={"can_change": can_change, "granted_by": actor},
     )
-    AuditEntry.objects.create(
-        record_type=record_type_label(record),
-        record_id=str(record.pk),
+    audit_entry(
         actor=actor,
+        record=record,
         at=timezone.now(),
         action=AuditEntry.Action.SHARE,
         field="share",
-        new_value=str(user or team),
-        version=record.version,
-    )
+        new=str(user or team),
+    ).save()
     return share
 
 

@@ -53,6 +53,23 @@ def _audited_fields(instance: models.Model) -> Iterable[models.Field[Any, Any]]:
             yield field
 
 
+def audit_entry(
+    *, actor: User, record: Owned, at: datetime, action: str, field: str, old: Any = None, new: Any = None
+) -> AuditEntry:
+    """An unsaved audit entry for one field of ``record`` at its current version."""
+    return AuditEntry(
+        record_type=record_type_label(record),
+        record_id=str(record.pk),
+        actor=actor,
+        at=at,
+        action=action,
+        field=field,
+        old_value=_display(old),
+        new_value=_display(new),
+        version=record.version,
+    )
+
+
 def record_create(*, actor: User, instance: R) -> R:
     """Insert a new owned record and write one audit entry per filled field."""
     instance.created_by = actor
@@ -62,15 +79,13 @@ def record_create(*, actor: User, instance: R) -> R:
     instance.save(force_insert=True)
     now = timezone.now()
     entries = [
-        AuditEntry(
-            record_type=record_type_label(instance),
-            record_id=str(instance.pk),
+        audit_entry(
             actor=actor,
+            record=instance,
             at=now,
             action=AuditEntry.Action.CREATE,
             field=field.name,
-            new_value=_display(getattr(instance, field.name)),
-            version=1,
+            new=getattr(instance, field.name),
         )
         for field in _audited_fields(instance)
         if getattr(instance, field.attname) not in (None, "", [], {})
@@ -108,16 +123,14 @@ def record_update(*, actor: User, instance: R, changes: Mapping[str, Any], expec
     instance.updated_by = actor
     instance.updated_at = now
     AuditEntry.objects.bulk_create(
-        AuditEntry(
-            record_type=record_type_label(instance),
-            record_id=str(instance.pk),
+        audit_entry(
             actor=actor,
+            record=instance,
             at=now,
             action=AuditEntry.Action.UPDATE,
             field=name,
-            old_value=_display(old[name]),
-            new_value=_display(getattr(instance, name)),
-            version=instance.version,
+            old=old[name],
+            new=getattr(instance, name),
         )
         for name in changed
         if instance._meta.get_field(name).editable
