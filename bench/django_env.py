@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 
@@ -13,7 +15,10 @@ def setup() -> None:
 
     if apps.ready:
         return
-    os.environ.setdefault("GUANXI_VAR_DIR", tempfile.mkdtemp(prefix="guanxi-bench-"))
+    if "GUANXI_VAR_DIR" not in os.environ and "DATABASE_URL" not in os.environ:
+        scratch = tempfile.mkdtemp(prefix="guanxi-bench-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        os.environ["GUANXI_VAR_DIR"] = scratch
     os.environ.setdefault("GUANXI_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
