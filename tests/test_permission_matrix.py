@@ -19,7 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from guanxi.accounts.models import ApiToken, Role, Team, User
 from guanxi.accounts.services import token_issue
 from guanxi.api import api as ninja_api
-from guanxi.customers.models import Customer
+from guanxi.customers import services
+from guanxi.customers.models import Contact, Customer, Interaction, Position
 from tests.conftest import ApiClient, Org, Records
 
 ACTORS = ["anonymous", "rep1", "rep2", "manager1", "manager2", "director", "admin"]
@@ -46,6 +47,25 @@ class Ctx:
     @property
     def user(self) -> User | None:
         return None if self.actor == "anonymous" else self.org[self.actor]
+
+    def child(self, key: str, kind: str) -> Any:
+        """A contact, post or interaction hanging on the customer ``key``, made by its owner."""
+        if not hasattr(self, "_children"):
+            self._children: dict[str, dict[str, Any]] = {}
+        if key not in self._children:
+            customer = getattr(self.records, key)
+            owner = customer.owner
+            contact = services.contact_create(
+                actor=owner, customer=customer, name=f"联系人{key}", post={"title": "采购经理"}
+            )
+            self._children[key] = {
+                "contact": contact,
+                "position": contact.positions.get(),
+                "interaction": services.interaction_log(
+                    actor=owner, customer=customer, channel="phone", direction="outbound", summary="首次电话"
+                ),
+            }
+        return self._children[key][kind]
 
     def api(self) -> ApiClient:
         return ApiClient(None if self.user is None else token_issue(actor=self.user, name="matrix").raw)
@@ -143,6 +163,84 @@ def api_record_write(template: str, body: Callable[[Customer], dict[str, Any]]) 
     return check
 
 
+def _expected(ctx: Ctx, key: str, ok: int) -> int:
+    if ctx.user is None:
+        return 401
+    return ok if key in VISIBLE[ctx.actor] else 404
+
+
+def api_child_read(template: str, kind: str) -> Callable[[Ctx], None]:
+    """A record that hangs on a customer is visible exactly when the customer is."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            child = ctx.child(key, kind)
+            response = client.get(template.format(id=child.pk))
+            assert response.status_code == _expected(ctx, key, 200), (key, response.content)
+
+    return check
+
+
+def _child_state(kind: str, child: Any) -> tuple[Any, ...]:
+    model = {"contact": Contact, "position": Position, "interaction": Interaction}[kind]
+    row = model.objects.get(pk=child.pk)
+    return row.version, getattr(row, "ended_on", None), Position.objects.count(), Interaction.objects.count()
+
+
+def api_child_write(
+    method: str, template: str, kind: str, body: Callable[[Any], dict[str, Any]], ok: int
+) -> Callable[[Ctx], None]:
+    """Writes to a hanging record need the customer visible (else 404) and change nothing when refused."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            child = ctx.child(key, kind)
+            before = _child_state(kind, child)
+            response = client.request(method, template.format(id=child.pk), body(child))
+            assert response.status_code == _expected(ctx, key, ok), (key, response.content)
+            if response.status_code != ok:
+                assert _child_state(kind, child) == before, f"refused write changed {key}"
+
+    return check
+
+
+def api_customer_child_create(template: str, body: dict[str, Any]) -> Callable[[Ctx], None]:
+    """Adding a contact or an interaction to a customer needs the customer visible; refused adds add nothing."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            before = (Contact.objects.count(), Interaction.objects.count())
+            response = client.post(template.format(customer_id=record.pk), body)
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert (Contact.objects.count(), Interaction.objects.count()) == before
+
+    return check
+
+
+def api_contact_moves(template: str) -> Callable[[Ctx], None]:
+    """Starting a post needs both the contact and the target customer (rep3's, below East) visible."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        target = ctx.records.below
+        sees_target = ctx.actor in {"manager1", "director", "admin"}
+        for key in RECORD_KEYS:
+            contact = ctx.child(key, "contact")
+            before = Position.objects.filter(customer=target).count()
+            response = client.post(template.format(id=contact.pk), {"customer_id": str(target.pk), "title": "顾问"})
+            allowed = key in VISIBLE[ctx.actor] and sees_target
+            assert response.status_code == (401 if ctx.user is None else 201 if allowed else 404), key
+            if not allowed:
+                assert Position.objects.filter(customer=target).count() == before
+
+    return check
+
+
 def api_token_revoke(template: str) -> Callable[[Ctx], None]:
     """Own tokens can be revoked; someone else's cannot (404) unless the actor manages users."""
 
@@ -178,6 +276,37 @@ API: dict[tuple[str, str], Callable[[Ctx], None]] = {
         "/api/v1/customers/{customer_id}", lambda c: {"version": c.version, "name": "矩阵改名"}
     ),
     ("GET", "/api/v1/customers/{customer_id}/history"): api_record_read("/api/v1/customers/{customer_id}/history"),
+    ("GET", "/api/v1/customers/{customer_id}/contacts"): api_record_read("/api/v1/customers/{customer_id}/contacts"),
+    ("POST", "/api/v1/customers/{customer_id}/contacts"): api_customer_child_create(
+        "/api/v1/customers/{customer_id}/contacts", {"name": "新联系人", "title": "财务"}
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/interactions"): api_record_read(
+        "/api/v1/customers/{customer_id}/interactions"
+    ),
+    ("POST", "/api/v1/customers/{customer_id}/interactions"): api_customer_child_create(
+        "/api/v1/customers/{customer_id}/interactions", {"channel": "wechat", "direction": "inbound", "summary": "咨询"}
+    ),
+    ("GET", "/api/v1/contacts/{contact_id}"): api_child_read("/api/v1/contacts/{id}", "contact"),
+    ("PATCH", "/api/v1/contacts/{contact_id}"): api_child_write(
+        "PATCH", "/api/v1/contacts/{id}", "contact", lambda c: {"version": c.version, "wechat": "wx123"}, 200
+    ),
+    ("GET", "/api/v1/contacts/{contact_id}/positions"): api_child_read("/api/v1/contacts/{id}/positions", "contact"),
+    ("POST", "/api/v1/contacts/{contact_id}/positions"): api_contact_moves("/api/v1/contacts/{id}/positions"),
+    ("GET", "/api/v1/positions/{position_id}"): api_child_read("/api/v1/positions/{id}", "position"),
+    ("POST", "/api/v1/positions/{position_id}/change"): api_child_write(
+        "POST", "/api/v1/positions/{id}/change", "position", lambda p: {"title": "采购总监"}, 201
+    ),
+    ("POST", "/api/v1/positions/{position_id}/end"): api_child_write(
+        "POST", "/api/v1/positions/{id}/end", "position", lambda p: {"reason": "left"}, 200
+    ),
+    ("GET", "/api/v1/interactions/{interaction_id}"): api_child_read("/api/v1/interactions/{id}", "interaction"),
+    ("PATCH", "/api/v1/interactions/{interaction_id}"): api_child_write(
+        "PATCH",
+        "/api/v1/interactions/{id}",
+        "interaction",
+        lambda i: {"version": i.version, "next_step": "寄样品"},
+        200,
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from guanxi.accounts.api import router as auth_router
 from guanxi.accounts.api_auth import BrowserSessionAuth, CallerRateThrottle, TokenAuth
 from guanxi.core.problems import install_handlers
-from guanxi.customers.api import router as customers_router
+from guanxi.customers import api as customers_api
 
 api = NinjaAPI(
     title="Guanxi API",
@@ -22,4 +22,7 @@ api = NinjaAPI(
 )
 install_handlers(api)
 api.add_router("/v1/auth", auth_router)
-api.add_router("/v1/customers", customers_router)
+api.add_router("/v1/customers", customers_api.customers)
+api.add_router("/v1/contacts", customers_api.contacts)
+api.add_router("/v1/positions", customers_api.positions)
+api.add_router("/v1/interactions", customers_api.interactions)

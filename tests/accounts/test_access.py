@@ -149,4 +149,8 @@ def test_every_domain_model_has_an_access_rule() -> None:
         if model._meta.app_label not in domain_apps or label in NON_RECORD_MODELS:
             continue
         assert model in registered, f"{label} has no rule in accounts.access"
-        assert issubclass(model, Owned), f"{label} is a record but not Owned"
+        rule = access.rule_of(model)
+        if rule.via is None:
+            assert issubclass(model, Owned), f"{label} has its own data scope, so it must be Owned"
+        else:
+            assert rule.parent in registered, f"{label} follows {rule.via}, which has no rule"

@@ -46,16 +46,15 @@ def _walk(actor: Any, order: str, limit: int, *, use_parts: bool) -> list[str]:
 def rows(org: Org) -> list[Customer]:
     rng = random.Random(7)
     base = timezone.now()
-    made = []
-    for _ in range(60):
-        # Many equal timestamps and names on purpose: ties must be broken by id, never lost or repeated.
-        made.append(
-            CustomerFactory(
-                owner=org[rng.choice(OWNERS)],
-                name=f"客户{rng.randrange(8)}",
-                created_at=base - timedelta(minutes=rng.randrange(10)),
-            )
+    # Many equal timestamps and names on purpose: ties must be broken by id, never lost or repeated.
+    made = [
+        CustomerFactory(
+            owner=org[rng.choice(OWNERS)],
+            name=f"客户{rng.randrange(8)}",
+            created_at=base - timedelta(minutes=rng.randrange(10)),
         )
+        for _ in range(60)
+    ]
     # One record reaches rep1 only through an explicit share: the shares part must find it.
     record_share(actor=org["rep2"], record=_first_of(made, org["rep2"]), user=org["rep1"])
     return made

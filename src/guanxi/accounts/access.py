@@ -30,7 +30,7 @@ from guanxi.accounts.models import DataScope, Perm, RecordShare, Team, User
 from guanxi.core.errors import NotAllowed, NotFound
 
 if TYPE_CHECKING:
-    from guanxi.core.models import Owned
+    from guanxi.core.models import Versioned
 
 Action = Literal["view", "change", "assign", "delete", "share"]
 ACTIONS: tuple[Action, ...] = ("view", "change", "assign", "delete", "share")
@@ -42,19 +42,45 @@ Actor = User | AnonymousUser
 
 @dataclass(frozen=True)
 class Rule:
-    """How one model's records are protected."""
+    """How one model's records are protected.
+
+    ``via`` names the relation path (``"customer"``, ``"positions__customer"``) to the record
+    whose visibility this one follows: an interaction is visible, and changeable, exactly when
+    its customer is. Records without ``via`` are ``Owned`` and follow the owner's data scope.
+    """
 
     record_type: str
     model: type[models.Model]
+    via: str | None = None
+
+    @property
+    def parent(self) -> type[models.Model] | None:
+        """The model at the end of ``via``."""
+        if self.via is None:
+            return None
+        model: type[models.Model] = self.model
+        for part in self.via.split("__"):
+            related = model._meta.get_field(part).related_model
+            if not isinstance(related, type):
+                raise LookupError(f"{self.model.__name__}.{self.via} does not lead to a model")
+            model = related
+        return model
 
 
 _registry: dict[type[models.Model], Rule] = {}
 
 
-def register(model: type[M], *, record_type: str) -> type[M]:
+def register(model: type[M], *, record_type: str, via: str | None = None) -> type[M]:
     """Put a model under record rules. Every domain model must be registered or listed as non-record."""
-    _registry[model] = Rule(record_type=record_type, model=model)
+    _registry[model] = Rule(record_type=record_type, model=model, via=via)
     return model
+
+
+def rule_of(model: type[models.Model]) -> Rule:
+    try:
+        return _registry[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no access rule; register it in accounts.access") from None
 
 
 def registered_models() -> dict[type[models.Model], Rule]:
@@ -62,14 +88,12 @@ def registered_models() -> dict[type[models.Model], Rule]:
 
 
 def record_type_of(model: type[models.Model]) -> str:
-    try:
-        return _registry[model].record_type
-    except KeyError:
-        raise LookupError(f"{model.__name__} has no access rule; register it in accounts.access") from None
+    return rule_of(model).record_type
 
 
 def record_types() -> list[str]:
-    return sorted({rule.record_type for rule in _registry.values()})
+    """Record types that carry a data scope of their own (roles set one scope per type)."""
+    return sorted({rule.record_type for rule in _registry.values() if rule.via is None})
 
 
 # --- who the actor is -------------------------------------------------------
@@ -152,9 +176,27 @@ def _scope_q(actor: User, scope: str) -> Q:
     return own | Q(team_id__in=subtree_team_ids(actor.team_id))
 
 
+def _via_q(rule: Rule, via: str, parent: type[models.Model], parent_q: Q) -> Q:
+    """Records whose ``via`` parent matches ``parent_q`` (an empty ``parent_q`` means every parent)."""
+    if not parent_q:
+        # The parent is visible without limit, so every child is too.
+        return Q()
+    parent_ids = parent._base_manager.filter(parent_q).values("pk")
+    if "__" not in via:
+        # A plain foreign key: one IN over the parent's ids.
+        return Q(**{f"{via}__in": parent_ids})
+    # A longer path (through a reverse relation): match ids without multiplying rows.
+    return Q(pk__in=rule.model._base_manager.filter(**{f"{via}__in": parent_ids}).values("pk"))
+
+
 def visible_q(actor: Actor | None, model: type[models.Model], *, for_change: bool = False) -> Q | None:
     """The filter for records the actor may see (or change); None means none at all."""
-    record_type = record_type_of(model)
+    rule = rule_of(model)
+    parent = rule.parent
+    if rule.via is not None and parent is not None:
+        parent_q = visible_q(actor, parent, for_change=for_change)
+        return None if parent_q is None else _via_q(rule, rule.via, parent, parent_q)
+    record_type = rule.record_type
     user = active_user(actor)
     scope = data_scope(user, record_type)
     if user is None or scope is None:
@@ -184,11 +226,12 @@ def scope_parts(actor: Actor | None, model: type[models.Model]) -> list[Q]:
     empty list means "use the scope as a whole" (scope all, nothing visible, or too many teams).
     Callers still apply ``scope()`` to the outer query: parts only speed it up, never widen it.
     """
-    record_type = record_type_of(model)
+    rule = rule_of(model)
     user = active_user(actor)
-    scope = data_scope(user, record_type)
-    if user is None or scope is None or scope == DataScope.ALL:
+    scope = data_scope(user, rule.record_type)
+    if rule.via is not None or user is None or scope is None or scope == DataScope.ALL:
         return []
+    record_type = rule.record_type
     parts = [Q(owner_id=user.pk)]
     if user.team_id is not None and scope == DataScope.TEAM:
         parts.append(Q(team_id=user.team_id))
@@ -201,7 +244,7 @@ def scope_parts(actor: Actor | None, model: type[models.Model]) -> list[Q]:
     return parts
 
 
-def _changeable(actor: Actor | None, obj: Owned) -> bool:
+def _changeable(actor: Actor | None, obj: Versioned) -> bool:
     q = visible_q(actor, type(obj), for_change=True)
     if q is None:
         return False
@@ -215,7 +258,7 @@ def _visible(actor: Actor | None, obj: models.Model) -> bool:
     return type(obj)._base_manager.filter(q, pk=obj.pk).exists()
 
 
-def can(actor: Actor | None, action: Action, obj: Owned) -> bool:
+def can(actor: Actor | None, action: Action, obj: Versioned) -> bool:
     """May the actor do ``action`` to ``obj``? For UI flags; services call ``ensure``."""
     if action == "view":
         # Seeing is the data scope plus shares.
@@ -226,18 +269,21 @@ def can(actor: Actor | None, action: Action, obj: Owned) -> bool:
     if action == "change":
         # Changing needs nothing more.
         return True
-    if action == "assign":
-        # Handing a record to someone else is a function permission.
-        return has_perm(actor, Perm.ASSIGN)
     if action == "delete":
         # Deleting is a function permission.
         return has_perm(actor, Perm.DELETE)
+    if rule_of(type(obj)).via is not None:
+        # Records that follow a parent have no owner to reassign or share: do that to the parent.
+        return False
+    if action == "assign":
+        # Handing a record to someone else is a function permission.
+        return has_perm(actor, Perm.ASSIGN)
     # Sharing: the owner, or whoever may reassign it.
     user = active_user(actor)
-    return user is not None and (obj.owner_id == user.pk or has_perm(user, Perm.ASSIGN))
+    return user is not None and (getattr(obj, "owner_id", None) == user.pk or has_perm(user, Perm.ASSIGN))
 
 
-def ensure(actor: Actor | None, action: Action, obj: Owned) -> None:
+def ensure(actor: Actor | None, action: Action, obj: Versioned) -> None:
     """Raise ``NotFound`` for invisible records and ``NotAllowed`` for refused actions."""
     if not _visible(actor, obj):
         raise NotFound(_("Not found."))

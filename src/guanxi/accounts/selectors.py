@@ -72,3 +72,15 @@ def team_parent_choices(*, actor: User, team: Team | None = None) -> QuerySet[Te
     """Teams that may become the parent of ``team``: all of them, minus the team and its subtree."""
     qs = team_list(actor=actor)
     return qs if team is None else qs.exclude(path__startswith=team.path)
+
+
+def assignable_user_get(*, pk: int, field: str = "owner_id") -> User:
+    """An active, real user that records may be given to; unknown ids are a field error."""
+    from django.utils.translation import gettext as _
+
+    from guanxi.core.errors import InvalidInput
+
+    user = User.objects.filter(pk=pk, is_active=True, is_system=False).select_related("team").first()
+    if user is None:
+        raise InvalidInput(_("Unknown user."), errors=[{"loc": [field], "msg": _("Unknown user.")}])
+    return user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -17,23 +18,16 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
-        ordering = ("-created_at",)
+        ordering: ClassVar[tuple[str, ...]] = ("-created_at",)
 
 
-class Owned(BaseModel):
-    """A business record that belongs to a user and a team.
+class Versioned(BaseModel):
+    """A business record with a public UUID, authorship and an optimistic-locking ``version``.
 
-    Visibility is decided by ``guanxi.accounts.access`` alone; writes go through
-    ``guanxi.core.records`` so that ``version`` and the audit log stay right.
+    Writes go through ``guanxi.core.records`` so that ``version`` and the audit log stay right.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
-    )
-    team = models.ForeignKey(
-        "accounts.Team", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("team")
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -43,6 +37,24 @@ class Owned(BaseModel):
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta(BaseModel.Meta):
+        abstract = True
+
+
+class Owned(Versioned):
+    """A record that belongs to a user and a team; its visibility is the owner's data scope.
+
+    Records without an owner of their own (contacts, interactions, …) are ``Versioned`` and
+    registered in ``accounts.access`` with ``via=`` the record whose visibility they follow.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("team")
+    )
+
+    class Meta(Versioned.Meta):
         abstract = True
 
 

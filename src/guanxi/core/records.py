@@ -1,4 +1,4 @@
-"""The shared write path for owned records: audit entries, ``version`` and stale-write detection.
+"""The shared write path for versioned records: audit entries, ``version`` and stale-write detection.
 
 Domain services check access first (``accounts.access.ensure``), then call
 ``record_create`` / ``record_update`` inside their transaction. The update is a
@@ -13,18 +13,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import Conflict
-from guanxi.core.models import AuditEntry, Owned
+from guanxi.core.errors import Conflict, InvalidInput
+from guanxi.core.models import AuditEntry, Versioned
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
 
-R = TypeVar("R", bound=Owned)
+R = TypeVar("R", bound=Versioned)
 
 NOT_AUDITED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
 
@@ -54,7 +55,7 @@ def _audited_fields(instance: models.Model) -> Iterable[models.Field[Any, Any]]:
 
 
 def audit_entry(
-    *, actor: User, record: Owned, at: datetime, action: str, field: str, old: Any = None, new: Any = None
+    *, actor: User, record: Versioned, at: datetime, action: str, field: str, old: Any = None, new: Any = None
 ) -> AuditEntry:
     """An unsaved audit entry for one field of ``record`` at its current version."""
     return AuditEntry(
@@ -70,12 +71,25 @@ def audit_entry(
     )
 
 
+def validated(instance: models.Model, *, exclude: Iterable[str] | None = None) -> None:
+    """``full_clean`` with Django's errors turned into ``InvalidInput`` (422 with field paths)."""
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput(
+            _("Some fields are not valid."),
+            errors=[
+                {"loc": [field], "msg": message} for field, messages in exc.message_dict.items() for message in messages
+            ],
+        ) from None
+
+
 def record_create(*, actor: User, instance: R) -> R:
     """Insert a new owned record and write one audit entry per filled field."""
     instance.created_by = actor
     instance.updated_by = actor
     instance.version = 1
-    instance.full_clean()
+    validated(instance)
     instance.save(force_insert=True)
     now = timezone.now()
     entries = [
@@ -108,7 +122,7 @@ def record_update(*, actor: User, instance: R, changes: Mapping[str, Any], expec
         return instance
     for name in changed:
         setattr(instance, name, changes[name])
-    instance.full_clean(exclude=[f.name for f in instance._meta.concrete_fields if f.name not in changed])
+    validated(instance, exclude=[f.name for f in instance._meta.concrete_fields if f.name not in changed])
     now = timezone.now()
     fields = [cast("models.Field[Any, Any]", instance._meta.get_field(name)) for name in changed]
     values = {field.attname: getattr(instance, field.attname) for field in fields}

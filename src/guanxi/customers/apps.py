@@ -9,6 +9,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.accounts import access
-        from guanxi.customers.models import Customer
+        from guanxi.customers import models
 
-        access.register(Customer, record_type="customers.customer")
+        access.register(models.Customer, record_type="customers.customer")
+        access.register(models.CustomerFacts, record_type="customers.customerfacts", via="customer")
+        access.register(models.Position, record_type="customers.position", via="customer")
+        access.register(models.Interaction, record_type="customers.interaction", via="customer")
+        # A contact is visible through every customer where they hold or held a post.
+        access.register(models.Contact, record_type="customers.contact", via="positions__customer")

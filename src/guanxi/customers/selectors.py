@@ -14,7 +14,7 @@ from guanxi.core.models import AuditEntry
 from guanxi.core.normalise import phone_search_digits
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.core.records import record_audit_trail
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Contact, Customer, Interaction, Position
 
 _PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
 
@@ -75,3 +75,45 @@ def customer_get(*, actor: User | Any, pk: UUID | str) -> Customer:
 def customer_history(*, actor: User | Any, customer: Customer) -> QuerySet[AuditEntry]:
     access.ensure(actor, "view", customer)
     return record_audit_trail(record=customer)
+
+
+# --- contacts and posts -------------------------------------------------------------------
+
+INTERACTION_ORDERING = Ordering(fields={"occurred_at": "occurred_at:datetime"}, default="-occurred_at")
+
+
+def contact_get(*, actor: User | Any, pk: UUID | str) -> Contact:
+    return access.get_visible(actor, Contact.objects.all(), pk=pk)
+
+
+def contact_list(*, actor: User | Any, customer: Customer, current_only: bool = False) -> QuerySet[Position]:
+    """The customer's people as their posts there (newest first); each post carries its contact."""
+    access.ensure(actor, "view", customer)
+    posts = Position.objects.filter(customer=customer).select_related("contact")
+    return posts.filter(ended_on__isnull=True) if current_only else posts
+
+
+def position_get(*, actor: User | Any, pk: UUID | str) -> Position:
+    return access.get_visible(actor, Position.objects.select_related("contact", "customer"), pk=pk)
+
+
+def position_list(*, actor: User | Any, contact: Contact) -> QuerySet[Position]:
+    """Every post the contact held, at customers the actor can see, newest first."""
+    access.ensure(actor, "view", contact)
+    return access.scope(actor, Position.objects.filter(contact=contact).select_related("customer"))
+
+
+# --- interactions -------------------------------------------------------------------------
+
+
+def interaction_get(*, actor: User | Any, pk: UUID | str) -> Interaction:
+    return access.get_visible(actor, Interaction.objects.select_related("contact", "created_by"), pk=pk)
+
+
+def interaction_page(
+    *, actor: User | Any, customer: Customer, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> dict[str, Any]:
+    """The customer's interactions, newest first: the first item is the last conversation."""
+    access.ensure(actor, "view", customer)
+    interactions = Interaction.objects.filter(customer=customer).select_related("contact", "created_by")
+    return paginate(interactions, ordering=INTERACTION_ORDERING, order=None, limit=limit, cursor=cursor)

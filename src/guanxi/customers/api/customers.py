@@ -1,0 +1,162 @@
+"""/api/v1/customers: search, profile CRUD with optimistic locking, audit trail, contacts and interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from pydantic import Field
+
+from guanxi.accounts.api_auth import request_user
+from guanxi.accounts.models import User
+from guanxi.accounts.selectors import assignable_user_get
+from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from guanxi.core.schemas import InputSchema
+from guanxi.customers import selectors, services
+from guanxi.customers.models import Contact, Customer, Interaction
+from guanxi.customers.schemas import (
+    AuditEntryOut,
+    ContactIn,
+    ContactOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    InteractionIn,
+    InteractionOut,
+    PositionOut,
+)
+
+router = Router(tags=["customers"])
+
+
+class CustomerFilters(InputSchema):
+    q: str = Field(default="", max_length=200, description="Name, pinyin, pinyin initials or phone digits")
+    owner_id: int | None = None
+    team_id: int | None = None
+    ordering: str = Field(
+        default="-created_at", max_length=40, description="created_at, updated_at or name; '-' for descending"
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=500)
+
+
+class HistoryFilters(InputSchema):
+    limit: int = Field(default=100, ge=1, le=MAX_LIMIT)
+
+
+class PageFilters(InputSchema):
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=500)
+
+
+class ContactFilters(InputSchema):
+    current: bool = Field(default=False, description="Only posts held now")
+
+
+def _owner(owner_id: int | None) -> User | None:
+    return None if owner_id is None else assignable_user_get(pk=owner_id)
+
+
+@router.get("", response=Page[CustomerOut])
+def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> dict[str, object]:
+    return selectors.customer_page(
+        actor=request_user(request),
+        q=filters.q,
+        owner_id=filters.owner_id,
+        team_id=filters.team_id,
+        order=filters.ordering,
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+
+
+@router.post("", response={201: CustomerOut})
+def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
+    actor = request_user(request)
+    customer = services.customer_create(
+        actor=actor, name=payload.name, phone=payload.phone, owner=_owner(payload.owner_id), **payload.profile()
+    )
+    return Status(201, selectors.customer_get(actor=actor, pk=customer.pk))
+
+
+@router.get("/{customer_id}", response=CustomerOut)
+def customer_get(request: HttpRequest, customer_id: UUID) -> Customer:
+    return selectors.customer_get(actor=request_user(request), pk=customer_id)
+
+
+@router.patch("/{customer_id}", response=CustomerOut)
+def customer_update(request: HttpRequest, customer_id: UUID, payload: CustomerPatch) -> Customer:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    return services.customer_update(
+        actor=actor,
+        customer=customer,
+        version=payload.version,
+        name=payload.name,
+        phone=payload.phone,
+        owner=_owner(payload.owner_id),
+        **payload.profile(),
+    )
+
+
+@router.get("/{customer_id}/history", response=Page[AuditEntryOut])
+def customer_history(request: HttpRequest, customer_id: UUID, filters: Query[HistoryFilters]) -> dict[str, object]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    entries = list(selectors.customer_history(actor=actor, customer=customer)[: filters.limit])
+    return {"items": entries, "limit": filters.limit, "next_cursor": None}
+
+
+@router.get("/{customer_id}/contacts", response=Page[PositionOut])
+def customer_contacts(request: HttpRequest, customer_id: UUID, filters: Query[ContactFilters]) -> dict[str, object]:
+    """The customer's people as their posts here, newest first (``current=true``: the org chart now)."""
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    posts = list(selectors.contact_list(actor=actor, customer=customer, current_only=filters.current)[:MAX_LIMIT])
+    return {"items": posts, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@router.post("/{customer_id}/contacts", response={201: ContactOut})
+def customer_contact_create(request: HttpRequest, customer_id: UUID, payload: ContactIn) -> Status[Contact]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    contact = services.contact_create(
+        actor=actor,
+        customer=customer,
+        name=payload.name,
+        mobile=payload.mobile,
+        started_on=payload.started_on,
+        post=payload.post(),
+        **payload.fields(),
+    )
+    return Status(201, contact)
+
+
+@router.get("/{customer_id}/interactions", response=Page[InteractionOut])
+def customer_interactions(request: HttpRequest, customer_id: UUID, filters: Query[PageFilters]) -> dict[str, Any]:
+    """Newest first: the first item is the last conversation, to read before the next one."""
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    return selectors.interaction_page(actor=actor, customer=customer, limit=filters.limit, cursor=filters.cursor)
+
+
+@router.post("/{customer_id}/interactions", response={201: InteractionOut})
+def customer_interaction_log(request: HttpRequest, customer_id: UUID, payload: InteractionIn) -> Status[Interaction]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    contact = None if payload.contact_id is None else selectors.contact_get(actor=actor, pk=payload.contact_id)
+    interaction = services.interaction_log(
+        actor=actor,
+        customer=customer,
+        contact=contact,
+        channel=payload.channel,
+        direction=payload.direction,
+        summary=payload.summary,
+        occurred_at=payload.occurred_at,
+        outcome=payload.outcome or "",
+        next_step=payload.next_step,
+        next_step_on=payload.next_step_on,
+    )
+    return Status(201, selectors.interaction_get(actor=actor, pk=interaction.pk))

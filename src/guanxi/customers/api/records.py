@@ -1,0 +1,106 @@
+"""/api/v1/contacts, /api/v1/positions, /api/v1/interactions: the records that hang on a customer."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from guanxi.accounts.api_auth import request_user
+from guanxi.core.pagination import MAX_LIMIT, Page
+from guanxi.customers import selectors, services
+from guanxi.customers.models import Contact, Interaction, Position
+from guanxi.customers.schemas import (
+    ContactOut,
+    ContactPatch,
+    InteractionOut,
+    InteractionPatch,
+    PositionChangeIn,
+    PositionEndIn,
+    PositionOut,
+    PositionStartIn,
+)
+
+contacts = Router(tags=["contacts"])
+positions = Router(tags=["contacts"])
+interactions = Router(tags=["interactions"])
+
+
+@contacts.get("/{contact_id}", response=ContactOut)
+def contact_get(request: HttpRequest, contact_id: UUID) -> Contact:
+    return selectors.contact_get(actor=request_user(request), pk=contact_id)
+
+
+@contacts.patch("/{contact_id}", response=ContactOut)
+def contact_update(request: HttpRequest, contact_id: UUID, payload: ContactPatch) -> Contact:
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    return services.contact_update(
+        actor=actor,
+        contact=contact,
+        version=payload.version,
+        name=payload.name,
+        mobile=payload.mobile,
+        **payload.fields(),
+    )
+
+
+@contacts.get("/{contact_id}/positions", response=Page[PositionOut])
+def contact_positions(request: HttpRequest, contact_id: UUID) -> dict[str, object]:
+    """Every post the contact held, newest first: who held which post when."""
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    posts = list(selectors.position_list(actor=actor, contact=contact)[:MAX_LIMIT])
+    return {"items": posts, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@contacts.post("/{contact_id}/positions", response={201: PositionOut})
+def contact_position_start(request: HttpRequest, contact_id: UUID, payload: PositionStartIn) -> Status[Any]:
+    """The contact takes up a post at a customer (for example after moving company)."""
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    customer = selectors.customer_get(actor=actor, pk=payload.customer_id)
+    position = services.position_start(
+        actor=actor, contact=contact, customer=customer, started_on=payload.started_on, **payload.post()
+    )
+    return Status(201, selectors.position_get(actor=actor, pk=position.pk))
+
+
+@positions.get("/{position_id}", response=PositionOut)
+def position_get(request: HttpRequest, position_id: UUID) -> Position:
+    return selectors.position_get(actor=request_user(request), pk=position_id)
+
+
+@positions.post("/{position_id}/change", response={201: PositionOut})
+def position_change(request: HttpRequest, position_id: UUID, payload: PositionChangeIn) -> Status[Any]:
+    """Close this post and open the new one at the same customer; the old one stays in the history."""
+    actor = request_user(request)
+    position = selectors.position_get(actor=actor, pk=position_id)
+    successor = services.position_change(
+        actor=actor, position=position, changed_on=payload.changed_on, **payload.post()
+    )
+    return Status(201, selectors.position_get(actor=actor, pk=successor.pk))
+
+
+@positions.post("/{position_id}/end", response=PositionOut)
+def position_end(request: HttpRequest, position_id: UUID, payload: PositionEndIn) -> Position:
+    actor = request_user(request)
+    position = selectors.position_get(actor=actor, pk=position_id)
+    services.position_end(actor=actor, position=position, ended_on=payload.ended_on, reason=payload.reason)
+    return selectors.position_get(actor=actor, pk=position_id)
+
+
+@interactions.get("/{interaction_id}", response=InteractionOut)
+def interaction_get(request: HttpRequest, interaction_id: UUID) -> Interaction:
+    return selectors.interaction_get(actor=request_user(request), pk=interaction_id)
+
+
+@interactions.patch("/{interaction_id}", response=InteractionOut)
+def interaction_update(request: HttpRequest, interaction_id: UUID, payload: InteractionPatch) -> Interaction:
+    actor = request_user(request)
+    interaction = selectors.interaction_get(actor=actor, pk=interaction_id)
+    fields = payload.model_dump(exclude={"version"}, exclude_none=True)
+    services.interaction_update(actor=actor, interaction=interaction, version=payload.version, **fields)
+    return selectors.interaction_get(actor=actor, pk=interaction_id)

@@ -1,0 +1,25 @@
+"""Customer master writes, by sub-domain; each one transaction, access-checked, audited and versioned."""
+
+from guanxi.customers.services.contacts import (
+    contact_create,
+    contact_update,
+    position_change,
+    position_end,
+    position_start,
+)
+from guanxi.customers.services.interactions import customer_facts_refresh, interaction_log, interaction_update
+from guanxi.customers.services.profile import PROFILE_FIELDS, customer_create, customer_update
+
+__all__ = [
+    "PROFILE_FIELDS",
+    "contact_create",
+    "contact_update",
+    "customer_create",
+    "customer_facts_refresh",
+    "customer_update",
+    "interaction_log",
+    "interaction_update",
+    "position_change",
+    "position_end",
+    "position_start",
+]

@@ -1,0 +1,121 @@
+"""The interaction log: every touch on any channel, feeding the customer's "last touch"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts import access
+from guanxi.accounts.models import User
+from guanxi.core.errors import InvalidInput
+from guanxi.core.records import record_create, record_update
+from guanxi.customers.models import Contact, Customer, CustomerFacts, Interaction
+
+# A touch logged more than this far ahead is a typo, not a plan (plans are next steps).
+FUTURE_TOLERANCE = timedelta(minutes=10)
+INTERACTION_FIELDS = ("channel", "direction", "occurred_at", "outcome", "summary", "next_step", "next_step_on")
+
+
+def _check(customer: Customer, contact: Contact | None, occurred_at: datetime | None) -> None:
+    errors: list[dict[str, object]] = []
+    if occurred_at is not None and occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        errors.append({"loc": ["occurred_at"], "msg": _("An interaction cannot lie in the future.")})
+    if contact is not None and not contact.positions.filter(customer=customer).exists():
+        errors.append({"loc": ["contact_id"], "msg": _("This contact holds no post at this customer.")})
+    if errors:
+        raise InvalidInput(_("Some fields are not valid."), errors=errors)
+
+
+def _touch(customer_id: Any, occurred_at: datetime, channel: str) -> None:
+    """Count the touch and move "last touch" forward if this one is newer (one statement each)."""
+    facts, _created = CustomerFacts.objects.get_or_create(customer_id=customer_id, defaults={"as_of": timezone.now()})
+    CustomerFacts.objects.filter(pk=facts.pk).update(interactions_count=F("interactions_count") + 1)
+    newer = CustomerFacts.objects.filter(pk=facts.pk, last_touch_at__lt=occurred_at) | CustomerFacts.objects.filter(
+        pk=facts.pk, last_touch_at__isnull=True
+    )
+    newer.update(last_touch_at=occurred_at, last_touch_channel=channel, as_of=timezone.now())
+
+
+@transaction.atomic
+def interaction_log(
+    *,
+    actor: User,
+    customer: Customer,
+    channel: str,
+    direction: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    contact: Contact | None = None,
+    outcome: str = "",
+    next_step: str = "",
+    next_step_on: date | None = None,
+) -> Interaction:
+    access.ensure(actor, "change", customer)
+    when = occurred_at or timezone.now()
+    _check(customer, contact, when)
+    interaction = Interaction(
+        customer=customer,
+        contact=contact,
+        channel=channel,
+        direction=direction,
+        occurred_at=when,
+        outcome=outcome,
+        summary=summary.strip(),
+        next_step=next_step.strip(),
+        next_step_on=next_step_on,
+    )
+    record_create(actor=actor, instance=interaction)
+    _touch(customer.pk, when, channel)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(*, actor: User, interaction: Interaction, version: int | None, **fields: Any) -> Interaction:
+    """Correct an interaction; "last touch" is recomputed for its customer when the time changes."""
+    access.ensure(actor, "change", interaction)
+    unknown = sorted(set(fields) - set(INTERACTION_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown fields."), errors=[{"loc": [name], "msg": _("Unknown field.")} for name in unknown]
+        )
+    changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if v is not None}
+    occurred_at = changes.get("occurred_at")
+    _check(interaction.customer, None, occurred_at if isinstance(occurred_at, datetime) else None)
+    record_update(actor=actor, instance=interaction, changes=changes, expected_version=version)
+    if "occurred_at" in changes or "channel" in changes:
+        customer_facts_refresh(customer_ids=[interaction.customer_id])
+    return interaction
+
+
+def customer_facts_refresh(*, customer_ids: list[Any] | None = None) -> int:
+    """Recompute interaction figures set-based (all customers when ``customer_ids`` is None)."""
+    latest = Interaction.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at", "-id")
+    customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
+    rows = customers.annotate(
+        touch_at=Max("interactions__occurred_at"),
+        touches=Count("interactions"),
+        touch_channel=Subquery(latest.values("channel")[:1]),
+    ).values_list("pk", "touch_at", "touches", "touch_channel")
+    now = timezone.now()
+    facts = [
+        CustomerFacts(
+            customer_id=pk,
+            as_of=now,
+            last_touch_at=touch_at,
+            interactions_count=touches,
+            last_touch_channel=channel or "",
+        )
+        for pk, touch_at, touches, channel in rows
+    ]
+    CustomerFacts.objects.bulk_create(
+        facts,
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["as_of", "last_touch_at", "interactions_count", "last_touch_channel"],
+    )
+    return len(facts)
