@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from guanxi.accounts import access
 from guanxi.accounts.models import Role, Team, User, role_defaults
 from guanxi.accounts.services import team_create
-from guanxi.customers.models import Customer
-from guanxi.customers.services import customer_create
+from guanxi.customers.models import BuyingRole, Channel, Customer, Direction, Outcome
+from guanxi.customers.services import contact_create, customer_create, interaction_log, position_change, position_end
 
 DEMO_PASSWORD = "guanxi-demo"  # noqa: S105 - the documented demo password
 
@@ -80,5 +84,89 @@ def demo_load() -> bool:
         rep = users[username]
         if not Customer.objects.filter(owner=rep).exists():
             for name, phone in customers:
-                customer_create(actor=rep, name=name, phone=phone)
+                _demo_customer(rep, customer_create(actor=rep, name=name, phone=phone))
     return True
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志强",
+    "丽",
+]
+POSTS = [
+    ("总经理", "总经办", BuyingRole.DECISION_MAKER),
+    ("采购经理", "采购部", BuyingRole.PURCHASER),
+    ("技术总监", "技术部", BuyingRole.INFLUENCER),
+    ("财务主管", "财务部", BuyingRole.FINANCE),
+    ("IT 专员", "信息部", BuyingRole.USER),
+]
+TOUCHES = [
+    (Channel.PHONE, Direction.OUTBOUND, Outcome.REACHED, "电话介绍新品，客户愿意看方案", "发送产品方案"),
+    (Channel.WECHAT, Direction.INBOUND, Outcome.INTERESTED, "微信咨询批量采购价格", "报价"),
+    (Channel.VISIT, Direction.OUTBOUND, Outcome.FOLLOW_UP, "上门拜访，见到采购经理，关注交期", "确认交期"),
+    (Channel.EMAIL, Direction.OUTBOUND, Outcome.DONE, "发送报价单和合同草稿", ""),
+    (Channel.PHONE, Direction.INBOUND, Outcome.COMPLAINT, "客户反馈上批货包装破损", "安排补发并回访"),
+    (Channel.MEETING, Direction.OUTBOUND, Outcome.INTERESTED, "季度回顾会，讨论明年框架协议", "准备框架协议"),
+]
+
+
+def _demo_customer(rep: User, customer: Customer) -> None:
+    """Two or three contacts (one changed post, one left) and a few months of interactions, deterministic."""
+    rng = random.Random(customer.name)  # noqa: S311 - deterministic demo data, not security
+    today = timezone.localdate()
+    contacts = []
+    for index, (title, department, role) in enumerate(rng.sample(POSTS, 3)):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        started = today - timedelta(days=rng.randrange(400, 1500))
+        contact = contact_create(
+            actor=rep,
+            customer=customer,
+            name=name,
+            mobile=f"13{rng.randrange(5, 10)}{rng.randrange(10**8):08d}",
+            started_on=started,
+            post={"title": title, "department": department, "buying_role": role},
+        )
+        post = contact.positions.get()
+        if index == 1:
+            post = position_change(
+                actor=rep,
+                position=post,
+                changed_on=today - timedelta(days=rng.randrange(30, 300)),
+                title="高级" + title,
+            )
+        if index == 2:
+            position_end(actor=rep, position=post, ended_on=today - timedelta(days=rng.randrange(10, 200)))
+            continue
+        contacts.append(contact)
+    now = timezone.now()
+    for days_ago in sorted(rng.sample(range(1, 180), rng.randrange(3, 7)), reverse=True):
+        channel, direction, outcome, summary, next_step = rng.choice(TOUCHES)
+        interaction_log(
+            actor=rep,
+            customer=customer,
+            contact=rng.choice(contacts),
+            channel=channel,
+            direction=direction,
+            outcome=outcome,
+            summary=summary,
+            next_step=next_step,
+            occurred_at=now - timedelta(days=days_ago, hours=rng.randrange(8)),
+        )
