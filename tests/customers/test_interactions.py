@@ -103,3 +103,14 @@ def test_a_contact_from_another_customer_cannot_be_attached(api: Any, records: R
     response = _log(manager1, records.own.pk, contact_id=team_contact["id"])
     assert response.status_code == 422
     assert response.json()["errors"][0]["path"] == "body.contact_id"
+
+
+def test_nightly_job_heals_drifted_facts(api: Any, records: Records) -> None:
+    from guanxi.customers.tasks import customer_facts_nightly
+
+    _log(api("rep1"), records.own.pk, channel="visit")
+    CustomerFacts.objects.filter(customer=records.own).update(last_touch_at=None, interactions_count=0)
+    customer_facts_nightly.call_local()
+    facts = CustomerFacts.objects.get(customer=records.own)
+    assert (facts.interactions_count, facts.last_touch_channel) == (1, "visit")
+    assert facts.last_touch_at is not None
