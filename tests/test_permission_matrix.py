@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,9 +21,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from guanxi.accounts.models import ApiToken, Role, Team, User
 from guanxi.accounts.services import token_issue
 from guanxi.api import api as ninja_api
+from guanxi.contracts.models import Order
+from guanxi.contracts.services import LineIn, order_create
 from guanxi.customers import services
 from guanxi.customers.models import Contact, Customer, Interaction, Position
+from guanxi.sales.models import Product
 from tests.conftest import ApiClient, Org, Records
+from tests.sales.factories import ProductFactory
 
 ACTORS = ["anonymous", "rep1", "rep2", "manager1", "manager2", "director", "admin"]
 RECORD_KEYS = ["own", "team", "other"]  # from rep1's point of view: rep1's, rep1b's (East), rep2's (South)
@@ -35,6 +41,7 @@ VISIBLE: dict[str, set[str]] = {
     "admin": {"own", "team", "other"},
 }
 USER_MANAGERS = {"admin"}
+SETTINGS_MANAGERS = {"admin"}
 SYSTEM_VIEWERS = {"admin", "director"}
 
 
@@ -58,7 +65,14 @@ class Ctx:
             contact = services.contact_create(
                 actor=owner, customer=customer, name=f"联系人{key}", post={"title": "采购经理"}
             )
+            product = self._product()
             self._children[key] = {
+                "order": order_create(
+                    actor=owner,
+                    customer=customer,
+                    ordered_on=date(2025, 1, 2),
+                    lines=[LineIn(product_id=product.pk, quantity=Decimal(2))],
+                ),
                 "contact": contact,
                 "position": contact.positions.get(),
                 "interaction": services.interaction_log(
@@ -66,6 +80,11 @@ class Ctx:
                 ),
             }
         return self._children[key][kind]
+
+    def _product(self) -> Product:
+        return Product.objects.filter(code="MATRIX").first() or ProductFactory(
+            code="MATRIX", created_by=self.org["admin"]
+        )
 
     def api(self) -> ApiClient:
         return ApiClient(None if self.user is None else token_issue(actor=self.user, name="matrix").raw)
@@ -183,9 +202,10 @@ def api_child_read(template: str, kind: str) -> Callable[[Ctx], None]:
 
 
 def _child_state(kind: str, child: Any) -> tuple[Any, ...]:
-    model = {"contact": Contact, "position": Position, "interaction": Interaction}[kind]
+    model = {"contact": Contact, "position": Position, "interaction": Interaction, "order": Order}[kind]
     row = model.objects.get(pk=child.pk)
-    return row.version, getattr(row, "ended_on", None), Position.objects.count(), Interaction.objects.count()
+    counts = Position.objects.count(), Interaction.objects.count(), Order.objects.count()
+    return row.version, getattr(row, "ended_on", None), getattr(row, "status", None), *counts
 
 
 def api_child_write(
@@ -237,6 +257,56 @@ def api_contact_moves(template: str) -> Callable[[Ctx], None]:
             assert response.status_code == (401 if ctx.user is None else 201 if allowed else 404), key
             if not allowed:
                 assert Position.objects.filter(customer=target).count() == before
+
+    return check
+
+
+def api_catalogue_write(
+    method: str, template: str, body: Callable[[Ctx], dict[str, Any]], ok: int
+) -> Callable[[Ctx], None]:
+    """The catalogue is written by settings managers only; refused writes change nothing."""
+
+    def check(ctx: Ctx) -> None:
+        product = ctx._product()
+        before = list(Product.objects.order_by("code").values_list("code", "list_price", "version"))
+        response = ctx.api().request(method, template.format(id=product.pk), body(ctx))
+        expected = 401 if ctx.user is None else ok if ctx.actor in SETTINGS_MANAGERS else 403
+        assert response.status_code == expected, response.content
+        if response.status_code != ok:
+            assert list(Product.objects.order_by("code").values_list("code", "list_price", "version")) == before
+
+    return check
+
+
+def api_order_list(path: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        orders = {key: ctx.child(key, "order") for key in RECORD_KEYS}
+        response = ctx.api().get(path)
+        if ctx.user is None:
+            assert response.status_code == 401
+            return
+        ids = {item["id"] for item in response.json()["items"]}
+        assert ids == {str(orders[key].pk) for key in RECORD_KEYS if key in VISIBLE[ctx.actor]}
+
+    return check
+
+
+def api_order_create(path: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        product = ctx._product()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            before = Order.objects.count()
+            body = {
+                "customer_id": str(record.pk),
+                "ordered_on": "2025-02-03",
+                "lines": [{"product_id": str(product.pk), "quantity": "1"}],
+            }
+            response = client.post(path, body)
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert Order.objects.count() == before
 
     return check
 
@@ -298,6 +368,25 @@ API: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ),
     ("POST", "/api/v1/positions/{position_id}/end"): api_child_write(
         "POST", "/api/v1/positions/{id}/end", "position", lambda p: {"reason": "left"}, 200
+    ),
+    ("GET", "/api/v1/products"): api_authenticated("GET", "/api/v1/products"),
+    ("POST", "/api/v1/products"): api_catalogue_write(
+        "POST",
+        "/api/v1/products",
+        lambda ctx: {"code": f"N-{ctx.actor}", "name": "新品", "list_price": "1", "unit_cost": "1"},
+        201,
+    ),
+    ("GET", "/api/v1/products/{product_id}"): lambda ctx: api_authenticated(
+        "GET", f"/api/v1/products/{ctx._product().pk}"
+    )(ctx),
+    ("PATCH", "/api/v1/products/{product_id}"): api_catalogue_write(
+        "PATCH", "/api/v1/products/{id}", lambda ctx: {"version": ctx._product().version, "list_price": "5.00"}, 200
+    ),
+    ("GET", "/api/v1/orders"): api_order_list("/api/v1/orders"),
+    ("POST", "/api/v1/orders"): api_order_create("/api/v1/orders"),
+    ("GET", "/api/v1/orders/{order_id}"): api_child_read("/api/v1/orders/{id}", "order"),
+    ("POST", "/api/v1/orders/{order_id}/status"): api_child_write(
+        "POST", "/api/v1/orders/{id}/status", "order", lambda o: {"version": o.version, "status": "delivered"}, 200
     ),
     ("GET", "/api/v1/interactions/{interaction_id}"): api_child_read("/api/v1/interactions/{id}", "interaction"),
     ("PATCH", "/api/v1/interactions/{interaction_id}"): api_child_write(
@@ -436,6 +525,52 @@ def page_customer_write(name: str) -> Callable[[Ctx], None]:
     return check
 
 
+def _children_state() -> tuple[int, int, int]:
+    return Contact.objects.count(), Position.objects.count(), Interaction.objects.count()
+
+
+def page_customer_child_post(name: str, data: dict[str, Any]) -> Callable[[Ctx], None]:
+    """Adding a contact or an interaction through the page: 404 for invisible customers, nothing added."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            before = _children_state()
+            response = client.post(reverse(name, args=[record.pk]), data)
+            if ctx.user is None:
+                assert _login_redirect(response)
+            elif key in VISIBLE[ctx.actor]:
+                assert response.status_code in {200, 302}, (key, response.status_code)
+                continue
+            else:
+                assert response.status_code == 404, key
+            assert _children_state() == before, f"refused page write changed {key}"
+
+    return check
+
+
+def page_position_post(name: str, data: dict[str, Any]) -> Callable[[Ctx], None]:
+    """Changing or ending a post through the page: 404 for invisible customers, the post unchanged."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        for key in RECORD_KEYS:
+            position = ctx.child(key, "position")
+            before = (_child_state("position", position), _children_state())
+            response = client.post(reverse(name, args=[position.pk]), data)
+            if ctx.user is None:
+                assert _login_redirect(response)
+            elif key in VISIBLE[ctx.actor]:
+                assert response.status_code in {200, 302}, (key, response.status_code)
+                continue
+            else:
+                assert response.status_code == 404, key
+            assert (_child_state("position", position), _children_state()) == before, f"refused write changed {key}"
+
+    return check
+
+
 def _role_state(ctx: Ctx) -> list[tuple[str, str]]:
     return list(Role.objects.order_by("code").values_list("code", "default_scope"))
 
@@ -512,6 +647,16 @@ PAGES: dict[str, Callable[[Ctx], None]] = {
     ),
     "customers:customer-detail": page_customer_read("customers:customer-detail"),
     "customers:customer-edit": page_customer_write("customers:customer-edit"),
+    "customers:customer-contacts": page_customer_read("customers:customer-contacts"),
+    "customers:contact-create": page_customer_child_post(
+        "customers:contact-create", {"name": "页面联系人", "title": "采购", "mobile": "", "department": ""}
+    ),
+    "customers:position-change": page_position_post("customers:position-change", {"title": "采购总监"}),
+    "customers:position-end": page_position_post("customers:position-end", {}),
+    "customers:customer-interactions": page_customer_read("customers:customer-interactions"),
+    "customers:interaction-create": page_customer_child_post(
+        "customers:interaction-create", {"channel": "wechat", "direction": "inbound", "summary": "页面咨询"}
+    ),
 }
 PAGE_EXTRAS = {"accounts:token-revoke"}  # exercised with a token id below
 

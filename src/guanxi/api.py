@@ -6,8 +6,10 @@ from ninja import NinjaAPI
 
 from guanxi.accounts.api import router as auth_router
 from guanxi.accounts.api_auth import BrowserSessionAuth, CallerRateThrottle, TokenAuth
+from guanxi.contracts.api import router as orders_router
 from guanxi.core.problems import install_handlers
 from guanxi.customers import api as customers_api
+from guanxi.sales.api import router as products_router
 
 api = NinjaAPI(
     title="Guanxi API",
@@ -26,3 +28,5 @@ api.add_router("/v1/customers", customers_api.customers)
 api.add_router("/v1/contacts", customers_api.contacts)
 api.add_router("/v1/positions", customers_api.positions)
 api.add_router("/v1/interactions", customers_api.interactions)
+api.add_router("/v1/products", products_router)
+api.add_router("/v1/orders", orders_router)

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.sales",
+    "guanxi.contracts",
     "guanxi.web",
 ]
 

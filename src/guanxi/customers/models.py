@@ -114,6 +114,11 @@ class CustomerFacts(models.Model):
     last_touch_at = models.DateTimeField(_("last touch"), null=True, blank=True, db_index=True)
     last_touch_channel = models.CharField(_("last touch channel"), max_length=20, blank=True)
     interactions_count = models.PositiveIntegerField(_("interactions"), default=0)
+    orders_count = models.PositiveIntegerField(_("orders"), default=0)
+    revenue = models.DecimalField(_("revenue"), max_digits=18, decimal_places=2, default=0)
+    product_cost = models.DecimalField(_("product cost"), max_digits=18, decimal_places=2, default=0)
+    first_purchase_on = models.DateField(_("first purchase"), null=True, blank=True)
+    last_purchase_on = models.DateField(_("last purchase"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("customer facts")

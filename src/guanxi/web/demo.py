@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,8 +12,12 @@ from django.utils import timezone
 from guanxi.accounts import access
 from guanxi.accounts.models import Role, Team, User, role_defaults
 from guanxi.accounts.services import team_create
+from guanxi.contracts.models import OrderStatus
+from guanxi.contracts.services import LineIn, order_create, order_set_status
 from guanxi.customers.models import BuyingRole, Channel, Customer, Direction, Outcome
 from guanxi.customers.services import contact_create, customer_create, interaction_log, position_change, position_end
+from guanxi.sales.models import Product
+from guanxi.sales.services import product_create
 
 DEMO_PASSWORD = "guanxi-demo"  # noqa: S105 - the documented demo password
 
@@ -80,12 +85,65 @@ def demo_load() -> bool:
             user.set_password(DEMO_PASSWORD)
             user.save()
         users[username] = user
+    products = _demo_products(users["admin"])
     for username, customers in DEMO_CUSTOMERS.items():
         rep = users[username]
         if not Customer.objects.filter(owner=rep).exists():
             for name, phone in customers:
-                _demo_customer(rep, customer_create(actor=rep, name=name, phone=phone))
+                customer = customer_create(actor=rep, name=name, phone=phone)
+                _demo_customer(rep, customer)
+                _demo_orders(rep, customer, products)
     return True
+
+
+DEMO_PRODUCTS = [
+    # code, name, category, unit, list price, unit cost
+    ("GX-GW-100", "云栖智能网关", "硬件", "台", "1999.00", "1180.00"),
+    ("GX-SN-200", "温湿度传感器", "硬件", "个", "129.00", "58.00"),
+    ("GX-SW-ERP", "进销存软件（年）", "软件", "套", "6800.00", "900.00"),
+    ("GX-SW-CRM", "客户管理软件（年）", "软件", "套", "9800.00", "1300.00"),
+    ("GX-SV-INS", "上门安装服务", "服务", "次", "800.00", "520.00"),
+    ("GX-SV-MNT", "年度维保", "服务", "年", "3600.00", "2100.00"),
+    ("GX-CB-010", "工业网线（10米）", "配件", "根", "39.00", "14.00"),
+    ("GX-TR-001", "操作培训", "服务", "天", "2500.00", "1500.00"),
+]
+
+
+def _demo_products(admin: User) -> list[Product]:
+    found = {p.code: p for p in Product.objects.filter(code__in=[row[0] for row in DEMO_PRODUCTS])}
+    for code, name, category, unit, price, cost in DEMO_PRODUCTS:
+        if code not in found:
+            found[code] = product_create(
+                actor=admin,
+                code=code,
+                name=name,
+                category=category,
+                unit=unit,
+                list_price=Decimal(price),
+                unit_cost=Decimal(cost),
+            )
+    return [found[row[0]] for row in DEMO_PRODUCTS]
+
+
+def _demo_orders(rep: User, customer: Customer, products: list[Product]) -> None:
+    """Three years of orders: a few customers buy big and often, most little; some get deep discounts."""
+    rng = random.Random("orders:" + customer.name)  # noqa: S311 - deterministic demo data, not security
+    appetite = rng.choice([1, 1, 1, 2, 2, 4, 8])  # heavy-tailed: a few very large accounts
+    haggler = rng.random() < 0.25  # big but costly: buys a lot, at a deep discount
+    today = timezone.localdate()
+    for _ in range(rng.randrange(2, 4 + 3 * appetite)):
+        ordered_on = today - timedelta(days=rng.randrange(1, 3 * 365))
+        lines = [
+            LineIn(
+                product_id=product.pk,
+                quantity=Decimal(rng.randrange(1, 3 * appetite + 2)),
+                discount_rate=Decimal("0.25") if haggler else Decimal(rng.choice(["0", "0", "0.05", "0.1"])),
+            )
+            for product in rng.sample(products, rng.randrange(1, 4))
+        ]
+        order = order_create(actor=rep, customer=customer, ordered_on=ordered_on, lines=lines)
+        if rng.random() < 0.06:
+            order_set_status(actor=rep, order=order, version=order.version, status=OrderStatus.RETURNED)
 
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"

@@ -7,7 +7,8 @@ from guanxi.customers.services.contacts import (
     position_end,
     position_start,
 )
-from guanxi.customers.services.interactions import customer_facts_refresh, interaction_log, interaction_update
+from guanxi.customers.services.facts import customer_facts_refresh
+from guanxi.customers.services.interactions import interaction_log, interaction_update
 from guanxi.customers.services.profile import PROFILE_FIELDS, customer_create, customer_update
 
 __all__ = [

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +13,8 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core.errors import InvalidInput
 from guanxi.core.records import record_create, record_update
-from guanxi.customers.models import Contact, Customer, CustomerFacts, Interaction
+from guanxi.customers.models import Contact, Customer, Interaction
+from guanxi.customers.services import facts
 
 # A touch logged more than this far ahead is a typo, not a plan (plans are next steps).
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -29,16 +29,6 @@ def _check(customer: Customer, contact: Contact | None, occurred_at: datetime | 
         errors.append({"loc": ["contact_id"], "msg": _("This contact holds no post at this customer.")})
     if errors:
         raise InvalidInput(_("Some fields are not valid."), errors=errors)
-
-
-def _touch(customer_id: Any, occurred_at: datetime, channel: str) -> None:
-    """Count the touch and move "last touch" forward if this one is newer (one statement each)."""
-    facts, _created = CustomerFacts.objects.get_or_create(customer_id=customer_id, defaults={"as_of": timezone.now()})
-    CustomerFacts.objects.filter(pk=facts.pk).update(interactions_count=F("interactions_count") + 1)
-    newer = CustomerFacts.objects.filter(pk=facts.pk, last_touch_at__lt=occurred_at) | CustomerFacts.objects.filter(
-        pk=facts.pk, last_touch_at__isnull=True
-    )
-    newer.update(last_touch_at=occurred_at, last_touch_channel=channel, as_of=timezone.now())
 
 
 @transaction.atomic
@@ -70,7 +60,7 @@ def interaction_log(
         next_step_on=next_step_on,
     )
     record_create(actor=actor, instance=interaction)
-    _touch(customer.pk, when, channel)
+    facts.touch(customer.pk, when, channel)
     return interaction
 
 
@@ -88,34 +78,5 @@ def interaction_update(*, actor: User, interaction: Interaction, version: int | 
     _check(interaction.customer, None, occurred_at if isinstance(occurred_at, datetime) else None)
     record_update(actor=actor, instance=interaction, changes=changes, expected_version=version)
     if "occurred_at" in changes or "channel" in changes:
-        customer_facts_refresh(customer_ids=[interaction.customer_id])
+        facts.customer_facts_refresh(customer_ids=[interaction.customer_id])
     return interaction
-
-
-def customer_facts_refresh(*, customer_ids: list[Any] | None = None) -> int:
-    """Recompute interaction figures set-based (all customers when ``customer_ids`` is None)."""
-    latest = Interaction.objects.filter(customer=OuterRef("pk")).order_by("-occurred_at", "-id")
-    customers = Customer.objects.all() if customer_ids is None else Customer.objects.filter(pk__in=customer_ids)
-    rows = customers.annotate(
-        touch_at=Max("interactions__occurred_at"),
-        touches=Count("interactions"),
-        touch_channel=Subquery(latest.values("channel")[:1]),
-    ).values_list("pk", "touch_at", "touches", "touch_channel")
-    now = timezone.now()
-    facts = [
-        CustomerFacts(
-            customer_id=pk,
-            as_of=now,
-            last_touch_at=touch_at,
-            interactions_count=touches,
-            last_touch_channel=channel or "",
-        )
-        for pk, touch_at, touches, channel in rows
-    ]
-    CustomerFacts.objects.bulk_create(
-        facts,
-        update_conflicts=True,
-        unique_fields=["customer"],
-        update_fields=["as_of", "last_touch_at", "interactions_count", "last_touch_channel"],
-    )
-    return len(facts)
