@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.forms import PageForm
+from guanxi.customers.models import BuyingRole, Channel, Direction, Outcome
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class CustomerForm(PageForm):
@@ -21,3 +29,56 @@ class CustomerForm(PageForm):
 
 class CustomerEditForm(CustomerForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _blank(choices: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
+    return [("", "—"), *choices]
+
+
+def _date_field(label: StrOrPromise, *, required: bool = False) -> forms.DateField:
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, required=required, widget=widget)
+
+
+class ContactForm(PageForm):
+    name = forms.CharField(label=_("Name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    department = forms.CharField(label=_("Department"), max_length=120, required=False)
+    buying_role = forms.ChoiceField(label=_("Buying role"), choices=_blank(BuyingRole.choices), required=False)
+
+
+class PositionChangeForm(PageForm):
+    title = forms.CharField(label=_("New title"), max_length=120, required=False)
+    department = forms.CharField(label=_("Department"), max_length=120, required=False)
+    buying_role = forms.ChoiceField(label=_("Buying role"), choices=_blank(BuyingRole.choices), required=False)
+    changed_on = _date_field(_("Date"))
+
+
+class PositionEndForm(PageForm):
+    ended_on = _date_field(_("Date"))
+
+
+class InteractionForm(PageForm):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    contact = forms.ChoiceField(label=_("Contact"), required=False)
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=_blank(Outcome.choices), required=False)
+    summary = forms.CharField(label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    next_step = forms.CharField(label=_("Next step"), max_length=500, required=False)
+    next_step_on = _date_field(_("Next step date"))
+
+    def __init__(self, *args: Any, contacts: list[tuple[str, str]], **kwargs: Any) -> None:
+        """``contacts``: (contact id, label) of the customer's current contacts."""
+        super().__init__(*args, **kwargs)
+        contact = self.fields["contact"]
+        if isinstance(contact, forms.ChoiceField):
+            contact.choices = _blank(contacts)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -17,13 +18,20 @@ from django.views.decorators.http import require_http_methods
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
-from guanxi.core.errors import Conflict, InvalidInput
-from guanxi.core.forms import add_domain_errors
+from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from guanxi.core.forms import PageForm, add_domain_errors
 from guanxi.core.models import AuditEntry
 from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers import selectors, services
-from guanxi.customers.forms import CustomerEditForm, CustomerForm
-from guanxi.customers.models import Customer
+from guanxi.customers.forms import (
+    ContactForm,
+    CustomerEditForm,
+    CustomerForm,
+    InteractionForm,
+    PositionChangeForm,
+    PositionEndForm,
+)
+from guanxi.customers.models import Channel, Customer, Position
 
 PAGE_SIZE = 25
 HISTORY_LIMIT = 100
@@ -102,8 +110,24 @@ def _detail_page(
         "can_edit": access.can(actor, "change", customer),
         "conflict": conflict,
         "history": _history_rows(history),
+        "last_touch": _last_touch(customer),
     }
     return render(request, "customers/customer_detail.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class LastTouch:
+    at: datetime
+    channel: str
+
+
+def _last_touch(customer: Customer) -> LastTouch | None:
+    facts = getattr(customer, "facts", None)
+    if facts is None or facts.last_touch_at is None:
+        return None
+    channel = facts.last_touch_channel
+    label = Channel(channel).label if channel in Channel.values else channel
+    return LastTouch(at=facts.last_touch_at, channel=str(label))
 
 
 @dataclass(frozen=True)
@@ -146,3 +170,172 @@ def _history_rows(entries: Iterable[AuditEntry]) -> list[HistoryRow]:
             )
         )
     return rows
+
+
+# --- panels: contacts and interactions (htmx fragments loaded by the detail page) -------------
+
+INTERACTION_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class PostRow:
+    post: Position
+    change_form: PositionChangeForm
+    end_form: PositionEndForm
+
+
+def _post_forms(post: Position, failed: Position | None, form: PageForm | None) -> PostRow:
+    auto_id = f"id_{post.pk.hex}_%s"
+    change, end = PositionChangeForm(auto_id=auto_id), PositionEndForm(auto_id=auto_id)
+    if failed is not None and failed.pk == post.pk:
+        change = form if isinstance(form, PositionChangeForm) else change
+        end = form if isinstance(form, PositionEndForm) else end
+    return PostRow(post=post, change_form=change, end_form=end)
+
+
+def _contacts_panel(
+    request: HttpRequest,
+    actor: User,
+    customer: Customer,
+    *,
+    form: PageForm | None = None,
+    failed: Position | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    posts = list(selectors.contact_list(actor=actor, customer=customer))
+    context = {
+        "customer": customer,
+        "can_edit": access.can(actor, "change", customer),
+        "current": [_post_forms(post, failed, form) for post in posts if post.is_current],
+        "ended": [post for post in posts if not post.is_current],
+        "form": form if isinstance(form, ContactForm) else ContactForm(),
+        "error": error,
+    }
+    return render(request, "customers/partials/_contacts_panel.html", context, status=status)
+
+
+def _panel_done(request: HtmxHttpRequest, response: Callable[[], HttpResponse], customer: Customer) -> HttpResponse:
+    """After a successful write: the refreshed panel for htmx, the detail page otherwise."""
+    return response() if request.htmx else redirect("customers:customer-detail", pk=customer.pk)
+
+
+def _ensure_can_change(actor: User, customer: Customer) -> None:
+    if not access.can(actor, "change", customer):
+        raise NotAllowed(_("You can view this customer but not change it."))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def customer_contacts_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    return _contacts_panel(request, actor, selectors.customer_get(actor=actor, pk=pk))
+
+
+@login_required
+@require_http_methods(["POST"])
+def contact_create_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, pk=pk)
+    _ensure_can_change(actor, customer)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        post = {field: data.pop(field) for field in ("title", "department", "buying_role")}
+        try:
+            services.contact_create(actor=actor, customer=customer, post=post, **data)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc)
+    if form.errors:
+        return _contacts_panel(request, actor, customer, form=form, status=422)
+    return _panel_done(request, lambda: _contacts_panel(request, actor, customer), customer)
+
+
+def _position_write(request: HtmxHttpRequest, pk: UUID, form: PageForm, write: Callable[..., Any]) -> HttpResponse:
+    """Change or end one post: the form's cleaned data go to ``write``; errors show on that post's form."""
+    actor = actor_of(request)
+    position = selectors.position_get(actor=actor, pk=pk)
+    customer = position.customer
+    _ensure_can_change(actor, customer)
+    form.auto_id = f"id_{position.pk.hex}_%s"
+    try:
+        if form.is_valid():
+            given = {name: value for name, value in form.cleaned_data.items() if value not in ("", None)}
+            write(actor=actor, position=position, **given)
+    except InvalidInput as exc:
+        add_domain_errors(form, exc)
+    except InvalidTransition as exc:
+        return _contacts_panel(request, actor, customer, error=exc.detail, status=409)
+    if form.errors:
+        return _contacts_panel(request, actor, customer, form=form, failed=position, status=422)
+    return _panel_done(request, lambda: _contacts_panel(request, actor, customer), customer)
+
+
+@login_required
+@require_http_methods(["POST"])
+def position_change_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
+    return _position_write(request, pk, PositionChangeForm(request.POST), services.position_change)
+
+
+@login_required
+@require_http_methods(["POST"])
+def position_end_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
+    return _position_write(request, pk, PositionEndForm(request.POST), services.position_end)
+
+
+def _interaction_form(actor: User, customer: Customer, data: Any = None) -> tuple[InteractionForm, dict[str, Any]]:
+    """The log form with the customer's current contacts to choose from, and those contacts by id."""
+    posts = selectors.contact_list(actor=actor, customer=customer, current_only=True)
+    contacts = {str(post.contact_id): post.contact for post in posts}
+    labels = [(str(post.contact_id), " · ".join(filter(None, [post.contact.name, post.title]))) for post in posts]
+    return InteractionForm(data, contacts=labels), contacts
+
+
+def _interactions_panel(
+    request: HttpRequest,
+    actor: User,
+    customer: Customer,
+    *,
+    form: InteractionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    cursor = request.GET.get("cursor") or None if request.method == "GET" else None
+    page = selectors.interaction_page(actor=actor, customer=customer, limit=INTERACTION_PAGE_SIZE, cursor=cursor)
+    context = {
+        "customer": customer,
+        "interactions": page["items"],
+        "next_cursor": page["next_cursor"],
+        "last": page["items"][0] if page["items"] and cursor is None else None,
+    }
+    if cursor is not None:
+        return render(request, "customers/partials/_interaction_rows.html", context)
+    can_edit = access.can(actor, "change", customer)
+    if can_edit and form is None:
+        form, _contacts = _interaction_form(actor, customer)
+    context |= {"can_edit": can_edit, "form": form}
+    return render(request, "customers/partials/_interactions_panel.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def customer_interactions_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    return _interactions_panel(request, actor, selectors.customer_get(actor=actor, pk=pk))
+
+
+@login_required
+@require_http_methods(["POST"])
+def interaction_create_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, pk=pk)
+    _ensure_can_change(actor, customer)
+    form, contacts = _interaction_form(actor, customer, request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data) | {"contact": contacts.get(form.cleaned_data["contact"])}
+        try:
+            services.interaction_log(actor=actor, customer=customer, **data)
+        except InvalidInput as exc:
+            add_domain_errors(form, exc, aliases={"contact_id": "contact"})
+    if form.errors:
+        return _interactions_panel(request, actor, customer, form=form, status=422)
+    return _panel_done(request, lambda: _interactions_panel(request, actor, customer), customer)

@@ -36,6 +36,17 @@
     }
   });
 
+  /* A panel form refused with field errors (422) or a conflict (409): show the returned panel. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var target = event.detail && event.detail.target;
+    if (!xhr || !target || !target.closest("[data-gx-panel]")) { return; }
+    if (xhr.status === 409 || xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   /* A refused fragment request: reload the page so the user sees why. */
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail && event.detail.xhr ? event.detail.xhr.status : 0;
