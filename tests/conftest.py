@@ -107,6 +107,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None, **headers: Any) -> Any:
         return self.request("PATCH", path, body, **headers)
 
+    def delete(self, path: str, **headers: Any) -> Any:
+        return self.request("DELETE", path, **headers)
+
 
 @pytest.fixture
 def api(org: Org) -> Any:

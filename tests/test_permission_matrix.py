@@ -24,9 +24,17 @@ from guanxi.api import api as ninja_api
 from guanxi.contracts.models import Order
 from guanxi.contracts.services import LineIn, order_create
 from guanxi.customers import services
-from guanxi.customers.models import Contact, Customer, Interaction, Position
+from guanxi.customers.models import (
+    Contact,
+    ContactRelationship,
+    Customer,
+    CustomerRelationship,
+    Interaction,
+    Position,
+)
 from guanxi.sales.models import Product
 from tests.conftest import ApiClient, Org, Records
+from tests.customers.factories import CustomerFactory
 from tests.sales.factories import ProductFactory
 
 ACTORS = ["anonymous", "rep1", "rep2", "manager1", "manager2", "director", "admin"]
@@ -72,6 +80,18 @@ class Ctx:
                     customer=customer,
                     ordered_on=date(2025, 1, 2),
                     lines=[LineIn(product_id=product.pk, quantity=Decimal(2))],
+                ),
+                "relationship": services.relationship_create(
+                    actor=owner,
+                    from_customer=customer,
+                    to_customer=CustomerFactory(owner=owner, name=f"子公司{key}"),
+                    kind="parent_of",
+                ),
+                "contact_relationship": services.contact_relationship_create(
+                    actor=owner,
+                    from_contact=contact,
+                    to_contact=services.contact_create(actor=owner, customer=customer, name=f"上级{key}"),
+                    kind="reports_to",
                 ),
                 "contact": contact,
                 "position": contact.positions.get(),
@@ -202,7 +222,11 @@ def api_child_read(template: str, kind: str) -> Callable[[Ctx], None]:
 
 
 def _child_state(kind: str, child: Any) -> tuple[Any, ...]:
-    model = {"contact": Contact, "position": Position, "interaction": Interaction, "order": Order}[kind]
+    model = {"contact": Contact, "position": Position, "interaction": Interaction, "order": Order}.get(kind)
+    if model is None:
+        gone = not CustomerRelationship.objects.filter(pk=child.pk).exists()
+        gone_contact = not ContactRelationship.objects.filter(pk=child.pk).exists()
+        return gone, gone_contact, CustomerRelationship.objects.count(), ContactRelationship.objects.count()
     row = model.objects.get(pk=child.pk)
     counts = Position.objects.count(), Interaction.objects.count(), Order.objects.count()
     return row.version, getattr(row, "ended_on", None), getattr(row, "status", None), *counts
@@ -311,6 +335,42 @@ def api_order_create(path: str) -> Callable[[Ctx], None]:
     return check
 
 
+def api_relationship_create(template: str) -> Callable[[Ctx], None]:
+    """Relating needs the first customer changeable and the second visible; refused links add nothing."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            target = CustomerFactory(owner=record.owner, name=f"关联{key}{ctx.actor}")
+            before = CustomerRelationship.objects.count()
+            response = client.post(
+                template.format(customer_id=record.pk), {"to_customer_id": str(target.pk), "kind": "partner"}
+            )
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert CustomerRelationship.objects.count() == before
+
+    return check
+
+
+def api_contact_relationship_create(template: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            contact = ctx.child(key, "contact")
+            other = ctx.child(key, "contact_relationship").to_contact
+            before = ContactRelationship.objects.count()
+            response = client.post(
+                template.format(id=contact.pk), {"to_contact_id": str(other.pk), "kind": "introduced_by"}
+            )
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert ContactRelationship.objects.count() == before
+
+    return check
+
+
 def api_token_revoke(template: str) -> Callable[[Ctx], None]:
     """Own tokens can be revoked; someone else's cannot (404) unless the actor manages users."""
 
@@ -368,6 +428,25 @@ API: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ),
     ("POST", "/api/v1/positions/{position_id}/end"): api_child_write(
         "POST", "/api/v1/positions/{id}/end", "position", lambda p: {"reason": "left"}, 200
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/relationships"): api_record_read(
+        "/api/v1/customers/{customer_id}/relationships"
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/network"): api_record_read("/api/v1/customers/{customer_id}/network"),
+    ("POST", "/api/v1/customers/{customer_id}/relationships"): api_relationship_create(
+        "/api/v1/customers/{customer_id}/relationships"
+    ),
+    ("DELETE", "/api/v1/relationships/{relationship_id}"): api_child_write(
+        "DELETE", "/api/v1/relationships/{id}", "relationship", lambda r: {}, 204
+    ),
+    ("GET", "/api/v1/contacts/{contact_id}/relationships"): api_child_read(
+        "/api/v1/contacts/{id}/relationships", "contact"
+    ),
+    ("POST", "/api/v1/contacts/{contact_id}/relationships"): api_contact_relationship_create(
+        "/api/v1/contacts/{id}/relationships"
+    ),
+    ("DELETE", "/api/v1/contact-relationships/{relationship_id}"): api_child_write(
+        "DELETE", "/api/v1/contact-relationships/{id}", "contact_relationship", lambda r: {}, 204
     ),
     ("GET", "/api/v1/products"): api_authenticated("GET", "/api/v1/products"),
     ("POST", "/api/v1/products"): api_catalogue_write(

@@ -200,3 +200,11 @@ def test_panel_query_count_does_not_grow_with_interactions(
             assert client.get(url).status_code == 200
         budgets.append(len(captured))
     assert budgets[0] == budgets[1], budgets
+
+
+def test_history_shows_choice_labels_not_codes(api: Any, browser_client: Any, org: Any) -> None:
+    created = api("rep1").post("/api/v1/customers", {"name": "标签测试", "kind": "individual", "industry": "I"}).json()
+    page = browser_client("rep1").get(f"/customers/{created['id']}/").content.decode()
+    assert "个人" in page
+    assert "信息传输、软件和信息技术服务业" in page
+    assert ">individual<" not in page

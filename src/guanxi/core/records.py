@@ -163,3 +163,11 @@ def record_audit_trail(*, record: models.Model) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(record_type=record_type_label(record), record_id=str(record.pk)).select_related(
         "actor"
     )
+
+
+def record_delete(*, actor: User, instance: Versioned) -> None:
+    """Delete a record, leaving an audit entry that says who removed what, and when."""
+    audit_entry(
+        actor=actor, record=instance, at=timezone.now(), action=AuditEntry.Action.DELETE, field="", old=str(instance)
+    ).save()
+    instance.delete()

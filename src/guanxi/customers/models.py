@@ -271,3 +271,73 @@ class Interaction(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class RelationKind(models.TextChoices):
+    PARENT_OF = "parent_of", _("Parent company of")
+    PARTNER = "partner", _("Partner of")
+    REFERRED = "referred", _("Referred")
+    COMPETITOR = "competitor", _("Competitor of")
+    PAYS_FOR = "pays_for", _("Pays for")
+    DECIDES_FOR = "decides_for", _("Decides for")
+    OTHER = "other", _("Other")
+
+
+# Kinds that read the same in both directions: stored once, shown from either side.
+SYMMETRIC_KINDS = frozenset({RelationKind.PARTNER, RelationKind.COMPETITOR})
+
+
+class CustomerRelationship(Versioned):
+    """``from_customer`` —kind→ ``to_customer``; visible when both customers are."""
+
+    from_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relations_out", verbose_name=_("from customer")
+    )
+    to_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relations_in", verbose_name=_("to customer")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RelationKind.choices)
+    label = models.CharField(_("label"), max_length=60, blank=True, help_text=_("Wording for the kind “other”."))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta(Versioned.Meta):
+        verbose_name = _("customer relationship")
+        verbose_name_plural = _("customer relationships")
+        indexes = [models.Index(fields=["to_customer"], name="customers_rel_to_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_customer=F("to_customer")), name="customers_rel_not_self"),
+            models.UniqueConstraint(fields=["from_customer", "to_customer", "kind"], name="customers_rel_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_customer_id} {self.kind} {self.to_customer_id}"
+
+
+class ContactRelationKind(models.TextChoices):
+    REPORTS_TO = "reports_to", _("Reports to")
+    INTRODUCED_BY = "introduced_by", _("Introduced by")
+    OTHER = "other", _("Other")
+
+
+class ContactRelationship(Versioned):
+    """``from_contact`` —kind→ ``to_contact``, e.g. reports to; visible when both contacts are."""
+
+    from_contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="relations_out", verbose_name=_("from contact")
+    )
+    to_contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="relations_in", verbose_name=_("to contact")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ContactRelationKind.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta(Versioned.Meta):
+        verbose_name = _("contact relationship")
+        verbose_name_plural = _("contact relationships")
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_contact=F("to_contact")), name="customers_crel_not_self"),
+            models.UniqueConstraint(fields=["from_contact", "to_contact", "kind"], name="customers_crel_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_contact_id} {self.kind} {self.to_contact_id}"

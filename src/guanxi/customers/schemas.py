@@ -12,6 +12,7 @@ from guanxi.customers.models import (
     BuyingRole,
     Channel,
     CompanySize,
+    ContactRelationKind,
     CustomerKind,
     CustomerSource,
     Direction,
@@ -19,6 +20,7 @@ from guanxi.customers.models import (
     Industry,
     Outcome,
     PositionEnd,
+    RelationKind,
 )
 
 
@@ -258,3 +260,77 @@ class InteractionOut(Schema):
     @staticmethod
     def resolve_author(obj: Any) -> dict[str, object]:
         return user_ref(obj.created_by)
+
+
+# --- relationships --------------------------------------------------------------------------
+
+
+class RelationshipIn(InputSchema):
+    to_customer_id: UUID
+    kind: RelationKind
+    label: str = Field(default="", max_length=60, description="Wording for the kind 'other'")
+    note: str = Field(default="", max_length=500)
+
+
+class RelationshipOut(Schema):
+    id: UUID
+    from_customer_id: UUID
+    from_customer_name: str
+    to_customer_id: UUID
+    to_customer_name: str
+    kind: str
+    label: str
+    note: str
+    version: int
+
+    @staticmethod
+    def resolve_from_customer_name(obj: Any) -> str:
+        return str(obj.from_customer.name)
+
+    @staticmethod
+    def resolve_to_customer_name(obj: Any) -> str:
+        return str(obj.to_customer.name)
+
+
+class NetworkNodeOut(Schema):
+    id: UUID
+    name: str
+    hops: int
+
+
+class NetworkEdgeOut(Schema):
+    id: UUID
+    source: UUID
+    target: UUID
+    kind: str
+    label: str
+
+
+class NetworkOut(Schema):
+    nodes: list[NetworkNodeOut]
+    edges: list[NetworkEdgeOut]
+    truncated: bool
+
+
+class ContactRelationshipIn(InputSchema):
+    to_contact_id: UUID
+    kind: ContactRelationKind
+    note: str = Field(default="", max_length=500)
+
+
+class ContactRelationshipOut(Schema):
+    id: UUID
+    from_contact_id: UUID
+    from_contact_name: str
+    to_contact_id: UUID
+    to_contact_name: str
+    kind: str
+    note: str
+
+    @staticmethod
+    def resolve_from_contact_name(obj: Any) -> str:
+        return str(obj.from_contact.name)
+
+    @staticmethod
+    def resolve_to_contact_name(obj: Any) -> str:
+        return str(obj.to_contact.name)

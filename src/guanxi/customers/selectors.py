@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +15,14 @@ from guanxi.core.models import AuditEntry
 from guanxi.core.normalise import phone_search_digits
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.core.records import record_audit_trail
-from guanxi.customers.models import Contact, Customer, Interaction, Position
+from guanxi.customers.models import (
+    Contact,
+    ContactRelationship,
+    Customer,
+    CustomerRelationship,
+    Interaction,
+    Position,
+)
 
 _PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
 
@@ -117,3 +125,104 @@ def interaction_page(
     access.ensure(actor, "view", customer)
     interactions = Interaction.objects.filter(customer=customer).select_related("contact", "created_by")
     return paginate(interactions, ordering=INTERACTION_ORDERING, order=None, limit=limit, cursor=cursor)
+
+
+# --- relationships and the network ----------------------------------------------------------
+
+NETWORK_MAX_NODES = 200
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    id: UUID
+    name: str
+    hops: int
+
+
+@dataclass(frozen=True)
+class NetworkEdge:
+    id: UUID
+    source: UUID
+    target: UUID
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Network:
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+    truncated: bool
+
+
+def _visible_customer_ids(actor: User | Any) -> QuerySet[Customer, Any]:
+    return access.scope(actor, Customer.objects.all()).values("pk")
+
+
+def relationship_get(*, actor: User | Any, pk: UUID | str) -> CustomerRelationship:
+    relations = CustomerRelationship.objects.filter(to_customer__in=_visible_customer_ids(actor))
+    return access.get_visible(actor, relations.select_related("from_customer", "to_customer"), pk=pk)
+
+
+def relationship_list(*, actor: User | Any, customer: Customer) -> QuerySet[CustomerRelationship]:
+    """The customer's relationships in both directions, only where the other customer is visible too."""
+    access.ensure(actor, "view", customer)
+    relations = CustomerRelationship.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+    relations = relations.filter(to_customer__in=_visible_customer_ids(actor))
+    return access.scope(actor, relations.select_related("from_customer", "to_customer"))
+
+
+def customer_network(*, actor: User | Any, customer: Customer, depth: int = 2) -> Network:
+    """Customers related to ``customer`` up to ``depth`` hops (either direction), visible ones only.
+
+    One query per hop; hidden customers are neither shown nor walked through.
+    """
+    access.ensure(actor, "view", customer)
+    visible = _visible_customer_ids(actor)
+    names = {customer.pk: customer.name}
+    hops = {customer.pk: 0}
+    edges: dict[UUID, NetworkEdge] = {}
+    frontier = {customer.pk}
+    truncated = False
+    for hop in range(1, depth + 1):
+        relations = CustomerRelationship.objects.filter(
+            Q(from_customer__in=frontier) | Q(to_customer__in=frontier),
+            from_customer__in=visible,
+            to_customer__in=visible,
+        ).select_related("from_customer", "to_customer")[: NETWORK_MAX_NODES * 2]
+        found: set[UUID] = set()
+        for relation in relations:
+            edges[relation.pk] = NetworkEdge(
+                relation.pk,
+                relation.from_customer_id,
+                relation.to_customer_id,
+                relation.kind,
+                relation.label or relation.get_kind_display(),
+            )
+            for end in (relation.from_customer, relation.to_customer):
+                if end.pk not in hops:
+                    if len(hops) >= NETWORK_MAX_NODES:
+                        truncated = True
+                        continue
+                    hops[end.pk], names[end.pk] = hop, end.name
+                    found.add(end.pk)
+        frontier = found
+        if not frontier:
+            break
+    kept = [edge for edge in edges.values() if edge.source in hops and edge.target in hops]
+    nodes = [NetworkNode(pk, names[pk], hops[pk]) for pk in hops]
+    return Network(nodes=nodes, edges=kept, truncated=truncated)
+
+
+def contact_relationship_list(*, actor: User | Any, contact: Contact) -> QuerySet[ContactRelationship]:
+    access.ensure(actor, "view", contact)
+    visible = access.scope(actor, Contact.objects.all()).values("pk")
+    relations = ContactRelationship.objects.filter(Q(from_contact=contact) | Q(to_contact=contact))
+    relations = relations.filter(to_contact__in=visible)
+    return access.scope(actor, relations.select_related("from_contact", "to_contact"))
+
+
+def contact_relationship_get(*, actor: User | Any, pk: UUID | str) -> ContactRelationship:
+    visible = access.scope(actor, Contact.objects.all()).values("pk")
+    relations = ContactRelationship.objects.filter(to_contact__in=visible)
+    return access.get_visible(actor, relations.select_related("from_contact", "to_contact"), pk=pk)

@@ -152,6 +152,15 @@ def _field_label(name: str) -> str | None:
     return str(getattr(field, "verbose_name", name))
 
 
+def _value_label(name: str, value: str) -> str:
+    """A stored choice code shown as its translated label ("organisation" → "机构")."""
+    try:
+        choices = dict(getattr(Customer._meta.get_field(name), "flatchoices", None) or ())
+    except FieldDoesNotExist:
+        return value
+    return str(choices.get(value, value))
+
+
 def _history_rows(entries: Iterable[AuditEntry]) -> list[HistoryRow]:
     rows = []
     for entry in entries:
@@ -164,8 +173,8 @@ def _history_rows(entries: Iterable[AuditEntry]) -> list[HistoryRow]:
                 actor=str(entry.actor),
                 action=entry.get_action_display(),
                 field=label,
-                old_value=entry.old_value,
-                new_value=entry.new_value,
+                old_value=_value_label(entry.field, entry.old_value),
+                new_value=_value_label(entry.field, entry.new_value),
                 is_create=entry.action == AuditEntry.Action.CREATE,
             )
         )

@@ -1,6 +1,6 @@
 """The customer master's API routers, mounted in ``guanxi.api``."""
 
 from guanxi.customers.api.customers import router as customers
-from guanxi.customers.api.records import contacts, interactions, positions
+from guanxi.customers.api.records import contact_relationships, contacts, interactions, positions, relationships
 
-__all__ = ["contacts", "customers", "interactions", "positions"]
+__all__ = ["contact_relationships", "contacts", "customers", "interactions", "positions", "relationships"]

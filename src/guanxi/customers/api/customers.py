@@ -25,7 +25,10 @@ from guanxi.customers.schemas import (
     CustomerPatch,
     InteractionIn,
     InteractionOut,
+    NetworkOut,
     PositionOut,
+    RelationshipIn,
+    RelationshipOut,
 )
 
 router = Router(tags=["customers"])
@@ -160,3 +163,39 @@ def customer_interaction_log(request: HttpRequest, customer_id: UUID, payload: I
         next_step_on=payload.next_step_on,
     )
     return Status(201, selectors.interaction_get(actor=actor, pk=interaction.pk))
+
+
+class NetworkFilters(InputSchema):
+    depth: int = Field(default=2, ge=1, le=3)
+
+
+@router.get("/{customer_id}/relationships", response=Page[RelationshipOut])
+def customer_relationships(request: HttpRequest, customer_id: UUID) -> dict[str, object]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    relations = list(selectors.relationship_list(actor=actor, customer=customer)[:MAX_LIMIT])
+    return {"items": relations, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@router.post("/{customer_id}/relationships", response={201: RelationshipOut})
+def customer_relationship_create(request: HttpRequest, customer_id: UUID, payload: RelationshipIn) -> Status[Any]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    other = selectors.customer_get(actor=actor, pk=payload.to_customer_id)
+    relation = services.relationship_create(
+        actor=actor,
+        from_customer=customer,
+        to_customer=other,
+        kind=payload.kind,
+        label=payload.label,
+        note=payload.note,
+    )
+    return Status(201, selectors.relationship_get(actor=actor, pk=relation.pk))
+
+
+@router.get("/{customer_id}/network", response=NetworkOut)
+def customer_network(request: HttpRequest, customer_id: UUID, filters: Query[NetworkFilters]) -> Any:
+    """Related customers up to ``depth`` hops, for the network graph; hidden customers never appear."""
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    return selectors.customer_network(actor=actor, customer=customer, depth=filters.depth)

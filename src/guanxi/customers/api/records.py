@@ -15,6 +15,8 @@ from guanxi.customers.models import Contact, Interaction, Position
 from guanxi.customers.schemas import (
     ContactOut,
     ContactPatch,
+    ContactRelationshipIn,
+    ContactRelationshipOut,
     InteractionOut,
     InteractionPatch,
     PositionChangeIn,
@@ -26,6 +28,8 @@ from guanxi.customers.schemas import (
 contacts = Router(tags=["contacts"])
 positions = Router(tags=["contacts"])
 interactions = Router(tags=["interactions"])
+relationships = Router(tags=["customers"])
+contact_relationships = Router(tags=["contacts"])
 
 
 @contacts.get("/{contact_id}", response=ContactOut)
@@ -104,3 +108,38 @@ def interaction_update(request: HttpRequest, interaction_id: UUID, payload: Inte
     fields = payload.model_dump(exclude={"version"}, exclude_none=True)
     services.interaction_update(actor=actor, interaction=interaction, version=payload.version, **fields)
     return selectors.interaction_get(actor=actor, pk=interaction_id)
+
+
+@contacts.get("/{contact_id}/relationships", response=Page[ContactRelationshipOut])
+def contact_relationships_list(request: HttpRequest, contact_id: UUID) -> dict[str, object]:
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    relations = list(selectors.contact_relationship_list(actor=actor, contact=contact)[:MAX_LIMIT])
+    return {"items": relations, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@contacts.post("/{contact_id}/relationships", response={201: ContactRelationshipOut})
+def contact_relationship_create(request: HttpRequest, contact_id: UUID, payload: ContactRelationshipIn) -> Status[Any]:
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    other = selectors.contact_get(actor=actor, pk=payload.to_contact_id)
+    relation = services.contact_relationship_create(
+        actor=actor, from_contact=contact, to_contact=other, kind=payload.kind, note=payload.note
+    )
+    return Status(201, selectors.contact_relationship_get(actor=actor, pk=relation.pk))
+
+
+@contact_relationships.delete("/{relationship_id}", response={204: None})
+def contact_relationship_delete(request: HttpRequest, relationship_id: UUID) -> Status[None]:
+    actor = request_user(request)
+    relation = selectors.contact_relationship_get(actor=actor, pk=relationship_id)
+    services.contact_relationship_delete(actor=actor, relationship=relation)
+    return Status(204, None)
+
+
+@relationships.delete("/{relationship_id}", response={204: None})
+def relationship_delete(request: HttpRequest, relationship_id: UUID) -> Status[None]:
+    actor = request_user(request)
+    relation = selectors.relationship_get(actor=actor, pk=relationship_id)
+    services.relationship_delete(actor=actor, relationship=relation)
+    return Status(204, None)

@@ -10,10 +10,18 @@ from guanxi.customers.services.contacts import (
 from guanxi.customers.services.facts import customer_facts_refresh
 from guanxi.customers.services.interactions import interaction_log, interaction_update
 from guanxi.customers.services.profile import PROFILE_FIELDS, customer_create, customer_update
+from guanxi.customers.services.relationships import (
+    contact_relationship_create,
+    contact_relationship_delete,
+    relationship_create,
+    relationship_delete,
+)
 
 __all__ = [
     "PROFILE_FIELDS",
     "contact_create",
+    "contact_relationship_create",
+    "contact_relationship_delete",
     "contact_update",
     "customer_create",
     "customer_facts_refresh",
@@ -23,4 +31,6 @@ __all__ = [
     "position_change",
     "position_end",
     "position_start",
+    "relationship_create",
+    "relationship_delete",
 ]
