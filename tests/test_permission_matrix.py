@@ -29,8 +29,12 @@ from guanxi.customers.models import (
     ContactRelationship,
     Customer,
     CustomerRelationship,
+    CustomerTag,
     Interaction,
     Position,
+    Tag,
+    TagGroup,
+    TagRule,
 )
 from guanxi.sales.models import Product
 from tests.conftest import ApiClient, Org, Records
@@ -100,6 +104,10 @@ class Ctx:
                 ),
             }
         return self._children[key][kind]
+
+    def _tag(self) -> Tag:
+        group = TagGroup.objects.get_or_create(name="矩阵")[0]
+        return Tag.objects.get_or_create(group=group, name="矩阵标签")[0]
 
     def _product(self) -> Product:
         return Product.objects.filter(code="MATRIX").first() or ProductFactory(
@@ -257,11 +265,11 @@ def api_customer_child_create(template: str, body: dict[str, Any]) -> Callable[[
         client = ctx.api()
         for key in RECORD_KEYS:
             record = getattr(ctx.records, key)
-            before = (Contact.objects.count(), Interaction.objects.count())
+            before = (Contact.objects.count(), Interaction.objects.count(), CustomerTag.objects.count())
             response = client.post(template.format(customer_id=record.pk), body)
             assert response.status_code == _expected(ctx, key, 201), (key, response.content)
             if response.status_code != 201:
-                assert (Contact.objects.count(), Interaction.objects.count()) == before
+                assert (Contact.objects.count(), Interaction.objects.count(), CustomerTag.objects.count()) == before
 
     return check
 
@@ -371,6 +379,53 @@ def api_contact_relationship_create(template: str) -> Callable[[Ctx], None]:
     return check
 
 
+def api_settings(
+    method: str, path: Callable[[Ctx], str], body: Callable[[Ctx], dict[str, Any]], ok: int
+) -> Callable[[Ctx], None]:
+    """Tag groups, tags and tag rules are settings: settings managers only; refused requests change nothing."""
+
+    def state() -> tuple[int, int, int, int]:
+        return TagGroup.objects.count(), Tag.objects.count(), TagRule.objects.count(), CustomerTag.objects.count()
+
+    def check(ctx: Ctx) -> None:
+        url, payload = path(ctx), body(ctx) if method != "GET" else None
+        before = state()
+        response = ctx.api().request(method, url, payload)
+        expected = 401 if ctx.user is None else ok if ctx.actor in SETTINGS_MANAGERS else 403
+        assert response.status_code == expected, response.content
+        if response.status_code != ok:
+            assert state() == before
+
+    return check
+
+
+def _rule(ctx: Ctx) -> TagRule:
+    return TagRule.objects.filter(name="矩阵规则").first() or TagRule.objects.create(
+        name="矩阵规则",
+        tag=ctx._tag(),
+        conditions=[{"field": "kind", "op": "eq", "value": "individual"}],
+        created_by=ctx.org["admin"],
+        updated_by=ctx.org["admin"],
+    )
+
+
+def api_customer_tag_remove(template: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        tag = ctx._tag()
+        for key in RECORD_KEYS:
+            record = getattr(ctx.records, key)
+            CustomerTag.objects.get_or_create(
+                customer=record, tag=tag, defaults={"source": "manual", "tagged_at": record.created_at}
+            )
+            response = client.delete(template.format(customer_id=record.pk, tag_id=tag.pk))
+            assert response.status_code == _expected(ctx, key, 204), key
+            if response.status_code != 204:
+                assert CustomerTag.objects.filter(customer=record, tag=tag).exists()
+
+    return check
+
+
 def api_token_revoke(template: str) -> Callable[[Ctx], None]:
     """Own tokens can be revoked; someone else's cannot (404) unless the actor manages users."""
 
@@ -447,6 +502,34 @@ API: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ),
     ("DELETE", "/api/v1/contact-relationships/{relationship_id}"): api_child_write(
         "DELETE", "/api/v1/contact-relationships/{id}", "contact_relationship", lambda r: {}, 204
+    ),
+    ("GET", "/api/v1/tags"): api_authenticated("GET", "/api/v1/tags"),
+    ("POST", "/api/v1/tags/groups"): api_settings(
+        "POST", lambda ctx: "/api/v1/tags/groups", lambda ctx: {"name": f"组{ctx.actor}"}, 201
+    ),
+    ("POST", "/api/v1/tags"): api_settings(
+        "POST", lambda ctx: "/api/v1/tags", lambda ctx: {"group_id": ctx._tag().group_id, "name": f"签{ctx.actor}"}, 201
+    ),
+    ("GET", "/api/v1/tag-rules"): api_settings("GET", lambda ctx: "/api/v1/tag-rules", lambda ctx: {}, 200),
+    ("POST", "/api/v1/tag-rules"): api_settings(
+        "POST",
+        lambda ctx: "/api/v1/tag-rules",
+        lambda ctx: {
+            "name": "新规则",
+            "tag_id": ctx._tag().pk,
+            "conditions": [{"field": "city", "op": "eq", "value": "杭州市"}],
+        },
+        201,
+    ),
+    ("POST", "/api/v1/tag-rules/{rule_id}/apply"): api_settings(
+        "POST", lambda ctx: f"/api/v1/tag-rules/{_rule(ctx).pk}/apply", lambda ctx: {}, 202
+    ),
+    ("GET", "/api/v1/customers/{customer_id}/tags"): api_record_read("/api/v1/customers/{customer_id}/tags"),
+    ("POST", "/api/v1/customers/{customer_id}/tags"): lambda ctx: api_customer_child_create(
+        "/api/v1/customers/{customer_id}/tags", {"tag_id": ctx._tag().pk}
+    )(ctx),
+    ("DELETE", "/api/v1/customers/{customer_id}/tags/{tag_id}"): api_customer_tag_remove(
+        "/api/v1/customers/{customer_id}/tags/{tag_id}"
     ),
     ("GET", "/api/v1/products"): api_authenticated("GET", "/api/v1/products"),
     ("POST", "/api/v1/products"): api_catalogue_write(

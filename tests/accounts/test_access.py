@@ -128,6 +128,9 @@ def test_function_permissions_follow_the_role(org: Org) -> None:
 
 NON_RECORD_MODELS = {
     "sales.Product",  # catalogue: every user reads it, settings managers write it
+    "customers.TagGroup",  # settings, like the catalogue
+    "customers.Tag",
+    "customers.TagRule",
     "accounts.User",
     "accounts.Team",
     "accounts.Role",

@@ -15,6 +15,7 @@ class CustomersConfig(AppConfig):
         access.register(models.CustomerFacts, record_type="customers.customerfacts", via="customer")
         access.register(models.Position, record_type="customers.position", via="customer")
         access.register(models.Interaction, record_type="customers.interaction", via="customer")
+        access.register(models.CustomerTag, record_type="customers.customertag", via="customer")
         # A relationship follows its first end; selectors also require the other end to be visible.
         access.register(models.CustomerRelationship, record_type="customers.relationship", via="from_customer")
         access.register(models.ContactRelationship, record_type="customers.contactrelationship", via="from_contact")

@@ -6,12 +6,13 @@ live in ``CustomerFacts``, written only by services and background jobs from bus
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.core.models import Owned, Versioned
+from guanxi.core.models import BaseModel, Owned, Versioned
 
 
 class CustomerKind(models.TextChoices):
@@ -341,3 +342,81 @@ class ContactRelationship(Versioned):
 
     def __str__(self) -> str:
         return f"{self.from_contact_id} {self.kind} {self.to_contact_id}"
+
+
+class TagGroup(BaseModel):
+    """A family of tags (industry focus, behaviour, value, …). Settings data: everyone sees it."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("tag group")
+        verbose_name_plural = _("tag groups")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(BaseModel):
+    group = models.ForeignKey(TagGroup, on_delete=models.PROTECT, related_name="tags", verbose_name=_("group"))
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ("group__name", "name")
+        constraints = [models.UniqueConstraint(fields=["group", "name"], name="customers_tag_unique_in_group")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagRule(Versioned):
+    """Tags every customer whose profile and facts meet ``conditions``; evaluated in bulk by a job.
+
+    ``conditions`` is a list of ``{"field": …, "op": …, "value": …}`` over the fields listed in
+    ``services.tags.RULE_FIELDS``; ``match`` says whether all or any must hold.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="rules", verbose_name=_("tag"))
+    conditions = models.JSONField(_("conditions"), default=list)
+    match_all = models.BooleanField(_("all conditions must hold"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_count = models.PositiveIntegerField(_("customers tagged at last run"), default=0)
+
+    class Meta(Versioned.Meta):
+        verbose_name = _("tag rule")
+        verbose_name_plural = _("tag rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagSource(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    RULE = "rule", _("Rule")
+
+
+class CustomerTag(models.Model):
+    """A tag on a customer, by hand or by a rule; visible exactly when the customer is."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tags", verbose_name=_("customer"))
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+", verbose_name=_("tag"))
+    source = models.CharField(_("source"), max_length=10, choices=TagSource.choices)
+    rule = models.ForeignKey(TagRule, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    tagged_at = models.DateTimeField(_("tagged at"))
+
+    class Meta:
+        verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
+        indexes = [models.Index(fields=["tag", "customer"], name="customers_ctag_tag_idx")]
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customers_ctag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"

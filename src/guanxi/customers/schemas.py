@@ -334,3 +334,81 @@ class ContactRelationshipOut(Schema):
     @staticmethod
     def resolve_to_contact_name(obj: Any) -> str:
         return str(obj.to_contact.name)
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    group_id: int
+
+
+class TagGroupOut(Schema):
+    id: int
+    name: str
+    name_en: str
+    tags: list[TagOut]
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[Any]:
+        return list(obj.tags.all())
+
+
+class TagGroupIn(InputSchema):
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(default="", max_length=60)
+
+
+class TagIn(InputSchema):
+    group_id: int
+    name: str = Field(min_length=1, max_length=60)
+    name_en: str = Field(default="", max_length=60)
+
+
+class CustomerTagIn(InputSchema):
+    tag_id: int
+
+
+class CustomerTagOut(Schema):
+    tag_id: int
+    tag_name: str
+    group_name: str
+    source: str
+    tagged_at: datetime
+
+    @staticmethod
+    def resolve_tag_name(obj: Any) -> str:
+        return str(obj.tag.name)
+
+    @staticmethod
+    def resolve_group_name(obj: Any) -> str:
+        return str(obj.tag.group.name)
+
+
+class Condition(InputSchema):
+    field: str = Field(max_length=40)
+    op: str = Field(max_length=20)
+    value: str | float | int | list[str] = Field(description="Text, number, days, or a list of texts for 'in'")
+
+
+class TagRuleIn(InputSchema):
+    name: str = Field(min_length=1, max_length=100)
+    tag_id: int
+    conditions: list[Condition] = Field(min_length=1, max_length=20)
+    match_all: bool = True
+    is_active: bool = True
+
+
+class TagRuleOut(Schema):
+    id: UUID
+    name: str
+    tag_id: int
+    conditions: list[dict[str, Any]]
+    match_all: bool
+    is_active: bool
+    last_run_at: datetime | None = None
+    last_count: int
+    version: int

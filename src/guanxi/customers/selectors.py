@@ -10,7 +10,8 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 
 from guanxi.accounts import access
-from guanxi.accounts.models import User
+from guanxi.accounts.models import Perm, User
+from guanxi.core.errors import NotFound
 from guanxi.core.models import AuditEntry
 from guanxi.core.normalise import phone_search_digits
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
@@ -20,8 +21,12 @@ from guanxi.customers.models import (
     ContactRelationship,
     Customer,
     CustomerRelationship,
+    CustomerTag,
     Interaction,
     Position,
+    Tag,
+    TagGroup,
+    TagRule,
 )
 
 _PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
@@ -37,7 +42,12 @@ def customer_search_q(q: str) -> Q:
 
 
 def customer_list(
-    *, actor: User | Any, q: str = "", owner_id: int | None = None, team_id: int | None = None
+    *,
+    actor: User | Any,
+    q: str = "",
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    tag_id: int | None = None,
 ) -> QuerySet[Customer]:
     qs = access.scope(actor, Customer.objects.select_related("owner", "team"))
     if q.replace("\x00", "").strip():
@@ -46,6 +56,8 @@ def customer_list(
         qs = qs.filter(owner_id=owner_id)
     if team_id is not None:
         qs = qs.filter(team_id=team_id)
+    if tag_id is not None:
+        qs = qs.filter(pk__in=CustomerTag.objects.filter(tag_id=tag_id).values("customer_id"))
     return qs
 
 
@@ -61,13 +73,14 @@ def customer_page(
     q: str = "",
     owner_id: int | None = None,
     team_id: int | None = None,
+    tag_id: int | None = None,
     order: str | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """One page of ``customer_list``: keyset-paginated, each scope part walking its own index."""
     return paginate(
-        customer_list(actor=actor, q=q, owner_id=owner_id, team_id=team_id),
+        customer_list(actor=actor, q=q, owner_id=owner_id, team_id=team_id, tag_id=tag_id),
         ordering=CUSTOMER_ORDERING,
         order=order,
         limit=limit,
@@ -226,3 +239,44 @@ def contact_relationship_get(*, actor: User | Any, pk: UUID | str) -> ContactRel
     visible = access.scope(actor, Contact.objects.all()).values("pk")
     relations = ContactRelationship.objects.filter(to_contact__in=visible)
     return access.get_visible(actor, relations.select_related("from_contact", "to_contact"), pk=pk)
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+def tag_groups(*, actor: User | Any) -> QuerySet[TagGroup]:
+    """Every tag group with its tags (settings data: any active user sees them)."""
+    if access.active_user(actor) is None:
+        return TagGroup.objects.none()
+    return TagGroup.objects.prefetch_related("tags")
+
+
+def tag_get(*, actor: User | Any, pk: int) -> Tag:
+    tag = Tag.objects.filter(pk=pk).select_related("group").first() if access.active_user(actor) else None
+    if tag is None:
+        raise NotFound()
+    return tag
+
+
+def tag_group_get(*, actor: User | Any, pk: int) -> TagGroup:
+    group = TagGroup.objects.filter(pk=pk).first() if access.active_user(actor) else None
+    if group is None:
+        raise NotFound()
+    return group
+
+
+def customer_tags(*, actor: User | Any, customer: Customer) -> QuerySet[CustomerTag]:
+    access.ensure(actor, "view", customer)
+    return CustomerTag.objects.filter(customer=customer).select_related("tag", "tag__group").order_by("tag__name")
+
+
+def tag_rule_list(*, actor: User | Any) -> QuerySet[TagRule]:
+    access.ensure_perm(actor, Perm.MANAGE_SETTINGS)
+    return TagRule.objects.select_related("tag").order_by("name")
+
+
+def tag_rule_get(*, actor: User | Any, pk: UUID | str) -> TagRule:
+    rule = tag_rule_list(actor=actor).filter(pk=pk).first()
+    if rule is None:
+        raise NotFound()
+    return rule

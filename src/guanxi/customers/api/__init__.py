@@ -2,5 +2,16 @@
 
 from guanxi.customers.api.customers import router as customers
 from guanxi.customers.api.records import contact_relationships, contacts, interactions, positions, relationships
+from guanxi.customers.api.tags import customer_tags, rules, tags
 
-__all__ = ["contact_relationships", "contacts", "customers", "interactions", "positions", "relationships"]
+__all__ = [
+    "contact_relationships",
+    "contacts",
+    "customer_tags",
+    "customers",
+    "interactions",
+    "positions",
+    "relationships",
+    "rules",
+    "tags",
+]

@@ -38,6 +38,7 @@ class CustomerFilters(InputSchema):
     q: str = Field(default="", max_length=200, description="Name, pinyin, pinyin initials or phone digits")
     owner_id: int | None = None
     team_id: int | None = None
+    tag_id: int | None = None
     ordering: str = Field(
         default="-created_at", max_length=40, description="created_at, updated_at or name; '-' for descending"
     )
@@ -69,6 +70,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> dict
         q=filters.q,
         owner_id=filters.owner_id,
         team_id=filters.team_id,
+        tag_id=filters.tag_id,
         order=filters.ordering,
         limit=filters.limit,
         cursor=filters.cursor,

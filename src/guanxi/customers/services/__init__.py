@@ -16,6 +16,15 @@ from guanxi.customers.services.relationships import (
     relationship_create,
     relationship_delete,
 )
+from guanxi.customers.services.tags import (
+    customer_tag_add,
+    customer_tag_remove,
+    tag_create,
+    tag_group_create,
+    tag_rule_apply,
+    tag_rule_save,
+    tag_rules_apply_all,
+)
 
 __all__ = [
     "PROFILE_FIELDS",
@@ -25,6 +34,8 @@ __all__ = [
     "contact_update",
     "customer_create",
     "customer_facts_refresh",
+    "customer_tag_add",
+    "customer_tag_remove",
     "customer_update",
     "interaction_log",
     "interaction_update",
@@ -33,4 +44,9 @@ __all__ = [
     "position_start",
     "relationship_create",
     "relationship_delete",
+    "tag_create",
+    "tag_group_create",
+    "tag_rule_apply",
+    "tag_rule_save",
+    "tag_rules_apply_all",
 ]

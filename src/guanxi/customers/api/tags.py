@@ -1,0 +1,106 @@
+"""/api/v1/tags, /api/v1/tag-rules and a customer's tags."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from guanxi.accounts.api_auth import request_user
+from guanxi.core.pagination import MAX_LIMIT, Page
+from guanxi.customers import selectors, services, tasks
+from guanxi.customers.models import CustomerTag, Tag, TagGroup, TagRule
+from guanxi.customers.schemas import (
+    CustomerTagIn,
+    CustomerTagOut,
+    TagGroupIn,
+    TagGroupOut,
+    TagIn,
+    TagOut,
+    TagRuleIn,
+    TagRuleOut,
+)
+
+tags = Router(tags=["tags"])
+rules = Router(tags=["tags"])
+customer_tags = Router(tags=["tags"])
+
+
+@tags.get("", response=Page[TagGroupOut])
+def tag_list(request: HttpRequest) -> dict[str, object]:
+    """Every tag group with its tags."""
+    groups = list(selectors.tag_groups(actor=request_user(request))[:MAX_LIMIT])
+    return {"items": groups, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@tags.post("/groups", response={201: TagGroupOut})
+def tag_group_create(request: HttpRequest, payload: TagGroupIn) -> Status[TagGroup]:
+    return Status(
+        201, services.tag_group_create(actor=request_user(request), name=payload.name, name_en=payload.name_en)
+    )
+
+
+@tags.post("", response={201: TagOut})
+def tag_create(request: HttpRequest, payload: TagIn) -> Status[Tag]:
+    actor = request_user(request)
+    group = selectors.tag_group_get(actor=actor, pk=payload.group_id)
+    return Status(201, services.tag_create(actor=actor, group=group, name=payload.name, name_en=payload.name_en))
+
+
+@customer_tags.get("/{customer_id}/tags", response=Page[CustomerTagOut])
+def customer_tag_list(request: HttpRequest, customer_id: UUID) -> dict[str, object]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    rows = list(selectors.customer_tags(actor=actor, customer=customer)[:MAX_LIMIT])
+    return {"items": rows, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@customer_tags.post("/{customer_id}/tags", response={201: CustomerTagOut})
+def customer_tag_add(request: HttpRequest, customer_id: UUID, payload: CustomerTagIn) -> Status[CustomerTag]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    tag = selectors.tag_get(actor=actor, pk=payload.tag_id)
+    return Status(201, services.customer_tag_add(actor=actor, customer=customer, tag=tag))
+
+
+@customer_tags.delete("/{customer_id}/tags/{tag_id}", response={204: None})
+def customer_tag_remove(request: HttpRequest, customer_id: UUID, tag_id: int) -> Status[None]:
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    tag = selectors.tag_get(actor=actor, pk=tag_id)
+    services.customer_tag_remove(actor=actor, customer=customer, tag=tag)
+    return Status(204, None)
+
+
+@rules.get("", response=Page[TagRuleOut])
+def tag_rule_list(request: HttpRequest) -> dict[str, object]:
+    items = list(selectors.tag_rule_list(actor=request_user(request))[:MAX_LIMIT])
+    return {"items": items, "limit": MAX_LIMIT, "next_cursor": None}
+
+
+@rules.post("", response={201: TagRuleOut})
+def tag_rule_create(request: HttpRequest, payload: TagRuleIn) -> Status[TagRule]:
+    """Save a rule and run it in the background; its tags appear when the worker is done."""
+    actor = request_user(request)
+    tag = selectors.tag_get(actor=actor, pk=payload.tag_id)
+    rule = services.tag_rule_save(
+        actor=actor,
+        rule=None,
+        name=payload.name,
+        tag=tag,
+        match_all=payload.match_all,
+        is_active=payload.is_active,
+        conditions=[condition.model_dump() for condition in payload.conditions],
+    )
+    tasks.tag_rule_run(str(rule.pk))
+    return Status(201, selectors.tag_rule_get(actor=actor, pk=rule.pk))
+
+
+@rules.post("/{rule_id}/apply", response={202: TagRuleOut})
+def tag_rule_apply(request: HttpRequest, rule_id: UUID) -> Status[Any]:
+    actor = request_user(request)
+    rule = selectors.tag_rule_get(actor=actor, pk=rule_id)
+    tasks.tag_rule_run(str(rule.pk))
+    return Status(202, selectors.tag_rule_get(actor=actor, pk=rule.pk))
