@@ -41,8 +41,9 @@ def test_login_in_chinese_switch_to_english_edit_and_see_audit(page: Page, live_
     page.get_by_role("link", name="杭州云栖科技有限公司").click()
     expect(page.locator("h1")).to_contain_text("杭州云栖科技有限公司")
 
-    page.fill("input[name=name]", "杭州云栖科技股份有限公司")
-    page.get_by_role("button", name="Save").click()
+    edit = page.locator("form[action$='/edit/']")
+    edit.locator("input[name=name]").fill("杭州云栖科技股份有限公司")
+    edit.get_by_role("button", name="Save changes").click()
     expect(page.locator("h1")).to_contain_text("杭州云栖科技股份有限公司")
 
     history = page.locator("#history")
@@ -81,3 +82,28 @@ def test_pages_load_without_csp_violations(page: Page, live_server: Any, demo: N
     page.fill("input[name=q]", "zs")
     expect(page.locator("body")).to_contain_text("张三")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_log_an_interaction_and_change_a_post_in_the_panels(page: Page, live_server: Any, demo: None) -> None:
+    customer = Customer.objects.get(name="杭州云栖科技有限公司")
+    _login(page, live_server.url, "rep1")
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    interactions = page.locator("#interactions")
+    log = interactions.locator("form[action$='/interactions/new/']")
+    log.locator("select[name=channel]").select_option("wechat")
+    log.locator("textarea[name=summary]").fill("客户确认下周签约")
+    log.locator("input[name=next_step]").fill("准备合同")
+    log.get_by_role("button", name="记录互动").click()
+    expect(interactions.locator(".gx-last-conversation")).to_contain_text("客户确认下周签约")
+    expect(interactions).to_contain_text("准备合同")
+
+    contacts = page.locator("#contacts")
+    first_post = contacts.locator("details").first
+    first_post.locator("summary").click()
+    change = first_post.locator("form[action$='/change/']")
+    change.locator("input[name=title]").fill("副总经理")
+    change.get_by_role("button", name="调岗").click()
+    expect(contacts).to_contain_text("副总经理")
+    expect(contacts).to_contain_text("调岗")
