@@ -208,3 +208,44 @@ def test_history_shows_choice_labels_not_codes(api: Any, browser_client: Any, or
     assert "个人" in page
     assert "信息传输、软件和信息技术服务业" in page
     assert ">individual<" not in page
+
+
+def test_profile_is_shown_and_edited_on_the_page(browser_client: Any, records: Any) -> None:
+    client = browser_client("rep1")
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value
+    url = f"/customers/{records.own.pk}/edit/"
+    body = {
+        "name": records.own.name,
+        "phone": "13800138000",
+        "version": 1,
+        "kind": "organisation",
+        "industry": "C",
+        "size": "200-999",
+        "email": "sales@example.cn",
+        "website": "https://example.cn",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "余杭区",
+        "address": "文一西路 1 号",
+        "founded_on": "2012-03-04",
+        "source": "referral",
+        "notes": "老客户介绍",
+        "csrfmiddlewaretoken": token,
+    }
+    assert client.post(url, body).status_code == 302
+    page = client.get(f"/customers/{records.own.pk}/").content.decode()
+    for text in (
+        "制造业",
+        "200–999 人",
+        "sales@example.cn",
+        "浙江省杭州市余杭区",
+        "2012-03-04",
+        "转介绍",
+        "老客户介绍",
+    ):
+        assert text in page, text
+    bad = client.post(url, {**body, "version": 2, "email": "not-an-email", "founded_on": "2099-01-01"})
+    assert bad.status_code == 422
+    records.own.refresh_from_db()
+    assert (records.own.email, records.own.version) == ("sales@example.cn", 2)

@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.forms import PageForm
-from guanxi.customers.models import BuyingRole, Channel, Direction, Outcome
+from guanxi.customers.models import (
+    BuyingRole,
+    Channel,
+    CompanySize,
+    CustomerKind,
+    CustomerSource,
+    Direction,
+    Industry,
+    Outcome,
+)
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -27,10 +36,6 @@ class CustomerForm(PageForm):
     )
 
 
-class CustomerEditForm(CustomerForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
 def _blank(choices: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
     return [("", "—"), *choices]
 
@@ -38,6 +43,36 @@ def _blank(choices: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOr
 def _date_field(label: StrOrPromise, *, required: bool = False) -> forms.DateField:
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return forms.DateField(label=label, required=required, widget=widget)
+
+
+class CustomerProfileForm(CustomerForm):
+    """Name and phone plus the hand-kept profile; the services validate and normalise it."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CustomerKind.choices, initial=CustomerKind.ORGANISATION, required=False
+    )
+    short_name = forms.CharField(label=_("Short name"), max_length=100, required=False)
+    name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
+    industry = forms.ChoiceField(label=_("Industry"), choices=_blank(Industry.choices), required=False)
+    size = forms.ChoiceField(label=_("Size"), choices=_blank(CompanySize.choices), required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    website = forms.URLField(label=_("Website"), max_length=300, required=False, assume_scheme="https")
+    province = forms.CharField(label=_("Province"), max_length=40, required=False)
+    city = forms.CharField(label=_("City"), max_length=40, required=False)
+    district = forms.CharField(label=_("District"), max_length=40, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    founded_on = _date_field(_("Founded on"))
+    birthday = _date_field(_("Birthday"))
+    source = forms.ChoiceField(label=_("Source"), choices=_blank(CustomerSource.choices), required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_kind(self) -> str | None:
+        """Not sent means unchanged (a new customer is an organisation by default)."""
+        return self.cleaned_data.get("kind") or None
+
+
+class CustomerEditForm(CustomerProfileForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class ContactForm(PageForm):

@@ -26,7 +26,7 @@ from guanxi.customers import selectors, services
 from guanxi.customers.forms import (
     ContactForm,
     CustomerEditForm,
-    CustomerForm,
+    CustomerProfileForm,
     InteractionForm,
     PositionChangeForm,
     PositionEndForm,
@@ -52,7 +52,7 @@ def customer_list_view(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def customer_create_view(request: HttpRequest) -> HttpResponse:
-    form = CustomerForm(request.POST or None)
+    form = CustomerProfileForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(actor=actor_of(request), **form.cleaned_data)
@@ -68,7 +68,10 @@ def customer_create_view(request: HttpRequest) -> HttpResponse:
 def customer_detail_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     actor = actor_of(request)
     customer = selectors.customer_get(actor=actor, pk=pk)
-    form = CustomerEditForm(initial={"name": customer.name, "phone": customer.phone, "version": customer.version})
+    fields = ("name", "phone", *services.PROFILE_FIELDS)
+    form = CustomerEditForm(
+        initial={field: getattr(customer, field) for field in fields} | {"version": customer.version}
+    )
     return _detail_page(request, actor, customer, form)
 
 
