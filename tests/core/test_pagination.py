@@ -92,3 +92,24 @@ def test_parts_cover_exactly_the_scope(org: Org, rows: list[Customer]) -> None:
             union |= set(Customer.objects.filter(part).values_list("pk", flat=True))
         assert union == set(access.scope(user, Customer.objects.all()).values_list("pk", flat=True))
     assert access.scope_parts(org["director"], Customer) == []
+
+
+def test_short_lists_say_when_they_were_cut(org: Org) -> None:
+    from guanxi.core.pagination import bounded
+
+    for _ in range(4):
+        CustomerFactory(owner=org["rep1"])
+    cut = bounded(Customer.objects.order_by("pk"), limit=3)
+    assert (len(cut["items"]), cut["truncated"], cut["next_cursor"]) == (3, True, None)
+    whole = bounded(Customer.objects.order_by("pk"), limit=4)
+    assert (len(whole["items"]), whole["truncated"]) == (4, False)
+
+
+def test_unknown_service_fields_are_named(org: Org) -> None:
+    from guanxi.core.errors import InvalidInput
+    from guanxi.customers.services import customer_create
+
+    with pytest.raises(InvalidInput) as refused:
+        customer_create(actor=org["rep1"], name="甲", colour="red", mood="happy")
+    assert [error["loc"] for error in refused.value.errors] == [["colour"], ["mood"]]
+    assert not Customer.objects.exists()

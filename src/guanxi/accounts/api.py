@@ -16,7 +16,7 @@ from guanxi.accounts.models import Perm, User
 from guanxi.accounts.schemas import MeOut, TeamRef, TokenObtainIn, TokenObtainOut, TokenOut
 from guanxi.accounts.twofactor import totp_required, totp_verify
 from guanxi.core.errors import DomainError
-from guanxi.core.pagination import Page
+from guanxi.core.pagination import Page, bounded
 
 router = Router(tags=["auth"])
 
@@ -41,8 +41,7 @@ def token_obtain(request: HttpRequest, payload: TokenObtainIn) -> Status[Any]:
 @router.get("/tokens", response=Page[TokenOut])
 def token_list(request: HttpRequest) -> dict[str, object]:
     """The caller's own tokens (never their secret)."""
-    tokens = list(selectors.token_list(actor=request_user(request))[:200])
-    return {"items": tokens, "limit": 200, "next_cursor": None}
+    return bounded(selectors.token_list(actor=request_user(request)))
 
 
 @router.post("/tokens/{token_id}/revoke", response=TokenOut)

@@ -18,16 +18,12 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import ApiToken, DataScope, Perm, RecordShare, Role, Team, User
-from guanxi.core.errors import Conflict, InvalidInput, NotFound
+from guanxi.core.errors import Conflict, InvalidInput, NotFound, field_error
 from guanxi.core.models import AuditEntry, Owned
 from guanxi.core.records import audit_entry
 
 TOKEN_PREFIX = "gx_"  # noqa: S105 - a public marker, not a secret
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-
-
-def _invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message, errors=[{"loc": [field], "msg": message}])
 
 
 # --- teams --------------------------------------------------------------------
@@ -42,9 +38,9 @@ def team_create(*, actor: User, name: str, parent: Team | None = None) -> Team:
     access.ensure_perm(actor, Perm.MANAGE_USERS)
     name = name.strip()
     if not name:
-        raise _invalid("name", _("Name is required."))
+        raise field_error("name", _("Name is required."))
     if Team.objects.filter(parent=parent, name=name).exists():
-        raise _invalid("name", _("A team with this name already exists here."))
+        raise field_error("name", _("A team with this name already exists here."))
     team = Team.objects.create(name=name, parent=parent)
     team.path = _child_path(parent, team.pk)
     team.save(update_fields=["path"])
@@ -57,11 +53,11 @@ def team_update(*, actor: User, team: Team, name: str, parent: Team | None, is_a
     access.ensure_perm(actor, Perm.MANAGE_USERS)
     name = name.strip()
     if not name:
-        raise _invalid("name", _("Name is required."))
+        raise field_error("name", _("Name is required."))
     if parent is not None and parent.path.startswith(team.path):
-        raise _invalid("parent", _("A team cannot be moved below itself."))
+        raise field_error("parent", _("A team cannot be moved below itself."))
     if Team.objects.filter(parent=parent, name=name).exclude(pk=team.pk).exists():
-        raise _invalid("name", _("A team with this name already exists here."))
+        raise field_error("name", _("A team with this name already exists here."))
     old_path, new_path = team.path, _child_path(parent, team.pk)
     team.name, team.parent, team.is_active = name, parent, is_active
     team.save(update_fields=["name", "parent", "is_active", "updated_at"])
@@ -79,14 +75,14 @@ def team_update(*, actor: User, team: Team, name: str, parent: Team | None, is_a
 def _clean_role(permissions: list[str], default_scope: str, scopes: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     unknown = sorted(set(permissions) - set(Perm.values))
     if unknown:
-        raise _invalid("permissions", _("Unknown permissions: %s") % ", ".join(unknown))
+        raise field_error("permissions", _("Unknown permissions: %s") % ", ".join(unknown))
     if default_scope not in DataScope.values:
-        raise _invalid("default_scope", _("Unknown data scope."))
+        raise field_error("default_scope", _("Unknown data scope."))
     record_types = set(access.record_types())
     clean_scopes: dict[str, str] = {}
     for record_type, scope in scopes.items():
         if record_type not in record_types or scope not in DataScope.values:
-            raise _invalid("scopes", _("Unknown record type or data scope: %s") % record_type)
+            raise field_error("scopes", _("Unknown record type or data scope: %s") % record_type)
         if scope != default_scope:
             clean_scopes[record_type] = scope
     return sorted(set(permissions)), clean_scopes
@@ -111,7 +107,7 @@ def role_save(
     if role is not None:
         same_code = same_code.exclude(pk=role.pk)
     if same_code.exists():
-        raise _invalid("code", _("A role with this code already exists."))
+        raise field_error("code", _("A role with this code already exists."))
     role = role or Role()
     role.code, role.name, role.name_en = code, name.strip(), name_en.strip()
     role.permissions, role.default_scope, role.scopes = perms, default_scope, clean_scopes
@@ -143,7 +139,7 @@ def user_save(*, actor: User, user: User | None, password: str | None = None, **
     for name, value in fields.items():
         setattr(target, name, value)
     if target.pk == actor.pk and not target.is_active:
-        raise _invalid("is_active", _("You cannot deactivate yourself."))
+        raise field_error("is_active", _("You cannot deactivate yourself."))
     if password:
         _check_password(password, target)
         target.set_password(password)
@@ -160,7 +156,7 @@ def user_save(*, actor: User, user: User | None, password: str | None = None, **
         with transaction.atomic():
             target.save()
     except IntegrityError:
-        raise _invalid("email", _("Another user already has this email address.")) from None
+        raise field_error("email", _("Another user already has this email address.")) from None
     if user is not None and not target.is_active:
         ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
     return target
@@ -169,7 +165,7 @@ def user_save(*, actor: User, user: User | None, password: str | None = None, **
 @transaction.atomic
 def user_change_password(*, actor: User, old_password: str, new_password: str) -> User:
     if not actor.check_password(old_password):
-        raise _invalid("old_password", _("The current password is wrong."))
+        raise field_error("old_password", _("The current password is wrong."))
     _check_password(new_password, actor)
     actor.set_password(new_password)
     actor.save(update_fields=["password"])
@@ -182,12 +178,12 @@ def user_set_preferences(*, actor: User, language: str | None = None, time_zone:
     updates = []
     if language is not None:
         if language not in {"zh-hans", "en"}:
-            raise _invalid("language", _("Unknown language."))
+            raise field_error("language", _("Unknown language."))
         actor.language = language
         updates.append("language")
     if time_zone is not None:
         if time_zone not in available_timezones():
-            raise _invalid("time_zone", _("Unknown time zone."))
+            raise field_error("time_zone", _("Unknown time zone."))
         actor.time_zone = time_zone
         updates.append("time_zone")
     if updates:
@@ -205,7 +201,7 @@ def record_share(
     """Grant one record to a user or a team beyond their data scope."""
     access.ensure(actor, "share", record)
     if (user is None) == (team is None):
-        raise _invalid("user", _("Share with exactly one user or one team."))
+        raise field_error("user", _("Share with exactly one user or one team."))
     record_type = access.record_type_of(type(record))
     share, _created = RecordShare.objects.update_or_create(
         record_type=record_type,
@@ -244,7 +240,7 @@ def token_issue(*, actor: User, name: str, expires_at: datetime | None = None) -
     if not actor.is_active or actor.is_system:
         raise NotFound(_("Not found."))
     if expires_at is not None and expires_at <= timezone.now():
-        raise _invalid("expires_at", _("The expiry must lie in the future."))
+        raise field_error("expires_at", _("The expiry must lie in the future."))
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,3 +49,17 @@ class InvalidInput(DomainError):
 class InvalidTransition(DomainError):
     status = 409
     title = _("Invalid transition")
+
+
+def field_error(loc: str | Sequence[object], message: str) -> InvalidInput:
+    """One invalid field (``"name"`` or a path such as ``["lines", 2, "product_id"]``)."""
+    path = [loc] if isinstance(loc, str) else list(loc)
+    return InvalidInput(message, errors=[{"loc": path, "msg": message}])
+
+
+def reject_unknown(given: Iterable[str], allowed: Iterable[str]) -> None:
+    """Refuse field names a service does not take, naming each one."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        message = gettext("Unknown field.")
+        raise InvalidInput(gettext("Unknown fields."), errors=[{"loc": [name], "msg": message} for name in unknown])

@@ -35,6 +35,16 @@ class Page(Schema, Generic[T]):
     items: list[T]
     limit: int
     next_cursor: str | None = None
+    truncated: bool = False
+
+
+def bounded(queryset: QuerySet[M] | Any, *, limit: int = MAX_LIMIT) -> dict[str, Any]:
+    """The envelope for short lists that have no cursor (a customer's tags, a contact's posts, …).
+
+    At most ``limit`` items; ``truncated`` tells the client that more exist, instead of a silent cut.
+    """
+    rows = list(queryset[: limit + 1])
+    return {"items": rows[:limit], "limit": limit, "next_cursor": None, "truncated": len(rows) > limit}
 
 
 @dataclass(frozen=True)

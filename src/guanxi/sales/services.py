@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
-from guanxi.core.errors import InvalidInput
+from guanxi.core.errors import InvalidInput, reject_unknown
 from guanxi.core.records import record_create, record_update
 from guanxi.sales.models import Product
 
@@ -17,11 +17,7 @@ PRODUCT_FIELDS = ("code", "name", "name_en", "category", "unit", "list_price", "
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(fields) - set(PRODUCT_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            _("Unknown fields."), errors=[{"loc": [name], "msg": _("Unknown field.")} for name in unknown]
-        )
+    reject_unknown(fields, PRODUCT_FIELDS)
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if v is not None}
 
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from guanxi.accounts.api_auth import request_user
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import assignable_user_get
-from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, bounded
 from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
 from guanxi.customers.models import Contact, Customer, Interaction
@@ -110,8 +110,7 @@ def customer_update(request: HttpRequest, customer_id: UUID, payload: CustomerPa
 def customer_history(request: HttpRequest, customer_id: UUID, filters: Query[HistoryFilters]) -> dict[str, object]:
     actor = request_user(request)
     customer = selectors.customer_get(actor=actor, pk=customer_id)
-    entries = list(selectors.customer_history(actor=actor, customer=customer)[: filters.limit])
-    return {"items": entries, "limit": filters.limit, "next_cursor": None}
+    return bounded(selectors.customer_history(actor=actor, customer=customer), limit=filters.limit)
 
 
 @router.get("/{customer_id}/contacts", response=Page[PositionOut])
@@ -119,8 +118,7 @@ def customer_contacts(request: HttpRequest, customer_id: UUID, filters: Query[Co
     """The customer's people as their posts here, newest first (``current=true``: the org chart now)."""
     actor = request_user(request)
     customer = selectors.customer_get(actor=actor, pk=customer_id)
-    posts = list(selectors.contact_list(actor=actor, customer=customer, current_only=filters.current)[:MAX_LIMIT])
-    return {"items": posts, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.contact_list(actor=actor, customer=customer, current_only=filters.current))
 
 
 @router.post("/{customer_id}/contacts", response={201: ContactOut})
@@ -175,8 +173,7 @@ class NetworkFilters(InputSchema):
 def customer_relationships(request: HttpRequest, customer_id: UUID) -> dict[str, object]:
     actor = request_user(request)
     customer = selectors.customer_get(actor=actor, pk=customer_id)
-    relations = list(selectors.relationship_list(actor=actor, customer=customer)[:MAX_LIMIT])
-    return {"items": relations, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.relationship_list(actor=actor, customer=customer))
 
 
 @router.post("/{customer_id}/relationships", response={201: RelationshipOut})

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from guanxi.accounts.api_auth import request_user
-from guanxi.core.pagination import MAX_LIMIT, Page
+from guanxi.core.pagination import Page, bounded
 from guanxi.customers import selectors, services
 from guanxi.customers.models import Contact, Interaction, Position
 from guanxi.customers.schemas import (
@@ -56,8 +56,7 @@ def contact_positions(request: HttpRequest, contact_id: UUID) -> dict[str, objec
     """Every post the contact held, newest first: who held which post when."""
     actor = request_user(request)
     contact = selectors.contact_get(actor=actor, pk=contact_id)
-    posts = list(selectors.position_list(actor=actor, contact=contact)[:MAX_LIMIT])
-    return {"items": posts, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.position_list(actor=actor, contact=contact))
 
 
 @contacts.post("/{contact_id}/positions", response={201: PositionOut})
@@ -114,8 +113,7 @@ def interaction_update(request: HttpRequest, interaction_id: UUID, payload: Inte
 def contact_relationships_list(request: HttpRequest, contact_id: UUID) -> dict[str, object]:
     actor = request_user(request)
     contact = selectors.contact_get(actor=actor, pk=contact_id)
-    relations = list(selectors.contact_relationship_list(actor=actor, contact=contact)[:MAX_LIMIT])
-    return {"items": relations, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.contact_relationship_list(actor=actor, contact=contact))
 
 
 @contacts.post("/{contact_id}/relationships", response={201: ContactRelationshipOut})

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from guanxi.accounts.api_auth import request_user
-from guanxi.core.pagination import MAX_LIMIT, Page
+from guanxi.core.pagination import Page, bounded
 from guanxi.customers import selectors, services, tasks
 from guanxi.customers.models import CustomerTag, Tag, TagGroup, TagRule
 from guanxi.customers.schemas import (
@@ -31,8 +31,7 @@ customer_tags = Router(tags=["tags"])
 @tags.get("", response=Page[TagGroupOut])
 def tag_list(request: HttpRequest) -> dict[str, object]:
     """Every tag group with its tags."""
-    groups = list(selectors.tag_groups(actor=request_user(request))[:MAX_LIMIT])
-    return {"items": groups, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.tag_groups(actor=request_user(request)))
 
 
 @tags.post("/groups", response={201: TagGroupOut})
@@ -53,8 +52,7 @@ def tag_create(request: HttpRequest, payload: TagIn) -> Status[Tag]:
 def customer_tag_list(request: HttpRequest, customer_id: UUID) -> dict[str, object]:
     actor = request_user(request)
     customer = selectors.customer_get(actor=actor, pk=customer_id)
-    rows = list(selectors.customer_tags(actor=actor, customer=customer)[:MAX_LIMIT])
-    return {"items": rows, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.customer_tags(actor=actor, customer=customer))
 
 
 @customer_tags.post("/{customer_id}/tags", response={201: CustomerTagOut})
@@ -76,8 +74,7 @@ def customer_tag_remove(request: HttpRequest, customer_id: UUID, tag_id: int) ->
 
 @rules.get("", response=Page[TagRuleOut])
 def tag_rule_list(request: HttpRequest) -> dict[str, object]:
-    items = list(selectors.tag_rule_list(actor=request_user(request))[:MAX_LIMIT])
-    return {"items": items, "limit": MAX_LIMIT, "next_cursor": None}
+    return bounded(selectors.tag_rule_list(actor=request_user(request)))
 
 
 @rules.post("", response={201: TagRuleOut})

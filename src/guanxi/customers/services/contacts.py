@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
-from guanxi.core.errors import InvalidInput, InvalidTransition
+from guanxi.core.errors import InvalidInput, InvalidTransition, reject_unknown
 from guanxi.core.normalise import FieldCleaner
 from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Contact, Customer, Position, PositionEnd
@@ -35,11 +35,7 @@ def _contact_values(name: str | None, mobile: str | None, fields: dict[str, Any]
 
 
 def _post_values(post: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(post) - set(POST_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            _("Unknown fields."), errors=[{"loc": [name], "msg": _("Unknown field.")} for name in unknown]
-        )
+    reject_unknown(post, POST_FIELDS)
     return {field: (value.strip() if isinstance(value, str) else value) for field, value in post.items()}
 
 

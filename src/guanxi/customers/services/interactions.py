@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
-from guanxi.core.errors import InvalidInput
+from guanxi.core.errors import InvalidInput, reject_unknown
 from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Contact, Customer, Interaction
 from guanxi.customers.services import facts
@@ -68,11 +68,7 @@ def interaction_log(
 def interaction_update(*, actor: User, interaction: Interaction, version: int | None, **fields: Any) -> Interaction:
     """Correct an interaction; "last touch" is recomputed for its customer when the time changes."""
     access.ensure(actor, "change", interaction)
-    unknown = sorted(set(fields) - set(INTERACTION_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            _("Unknown fields."), errors=[{"loc": [name], "msg": _("Unknown field.")} for name in unknown]
-        )
+    reject_unknown(fields, INTERACTION_FIELDS)
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items() if v is not None}
     occurred_at = changes.get("occurred_at")
     _check(interaction.customer, None, occurred_at if isinstance(occurred_at, datetime) else None)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
-from guanxi.core.errors import InvalidInput
+from guanxi.core.errors import InvalidInput, reject_unknown
 from guanxi.core.normalise import FieldCleaner
 from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Customer, CustomerFacts
@@ -37,11 +37,7 @@ PROFILE_FIELDS = (
 
 
 def _cleaned(name: str | None, phone: str | None, profile: dict[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(profile) - set(PROFILE_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            _("Unknown fields."), errors=[{"loc": [name], "msg": _("Unknown field.")} for name in unknown]
-        )
+    reject_unknown(profile, PROFILE_FIELDS)
     cleaner = FieldCleaner()
     cleaner.name(name)
     cleaner.phone(phone)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
-from guanxi.core.errors import InvalidInput
+from guanxi.core.errors import field_error
 from guanxi.core.records import record_create, record_delete
 from guanxi.customers.models import (
     SYMMETRIC_KINDS,
@@ -20,10 +20,6 @@ from guanxi.customers.models import (
 )
 
 
-def _invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message, errors=[{"loc": [field], "msg": message}])
-
-
 @transaction.atomic
 def relationship_create(
     *, actor: User, from_customer: Customer, to_customer: Customer, kind: str, label: str = "", note: str = ""
@@ -32,14 +28,14 @@ def relationship_create(
     access.ensure(actor, "change", from_customer)
     access.ensure(actor, "view", to_customer)
     if from_customer.pk == to_customer.pk:
-        raise _invalid("to_customer_id", _("A customer cannot be related to itself."))
+        raise field_error("to_customer_id", _("A customer cannot be related to itself."))
     same = Q(from_customer=from_customer, to_customer=to_customer, kind=kind)
     if kind in SYMMETRIC_KINDS:
         same |= Q(from_customer=to_customer, to_customer=from_customer, kind=kind)
     if CustomerRelationship.objects.filter(same).exists():
-        raise _invalid("kind", _("These customers are already related this way."))
+        raise field_error("kind", _("These customers are already related this way."))
     if kind == RelationKind.OTHER and not label.strip():
-        raise _invalid("label", _("Say what the relationship is."))
+        raise field_error("label", _("Say what the relationship is."))
     relation = CustomerRelationship(
         from_customer=from_customer, to_customer=to_customer, kind=kind, label=label.strip(), note=note.strip()
     )
@@ -59,9 +55,9 @@ def contact_relationship_create(
     access.ensure(actor, "change", from_contact)
     access.ensure(actor, "view", to_contact)
     if from_contact.pk == to_contact.pk:
-        raise _invalid("to_contact_id", _("A contact cannot be related to themselves."))
+        raise field_error("to_contact_id", _("A contact cannot be related to themselves."))
     if ContactRelationship.objects.filter(from_contact=from_contact, to_contact=to_contact, kind=kind).exists():
-        raise _invalid("kind", _("These contacts are already related this way."))
+        raise field_error("kind", _("These contacts are already related this way."))
     relation = ContactRelationship(from_contact=from_contact, to_contact=to_contact, kind=kind, note=note.strip())
     return record_create(actor=actor, instance=relation)
 

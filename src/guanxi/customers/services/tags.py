@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
-from guanxi.core.errors import InvalidInput
+from guanxi.core.errors import InvalidInput, field_error
 from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Customer, CustomerTag, Tag, TagGroup, TagRule, TagSource
 
@@ -46,7 +46,7 @@ BATCH = 5000
 
 
 def _invalid(index: int, message: str) -> InvalidInput:
-    return InvalidInput(message, errors=[{"loc": ["conditions", index], "msg": message}])
+    return field_error(["conditions", index], message)
 
 
 def _number(index: int, value: Any) -> Decimal:
