@@ -161,6 +161,14 @@ def _shared_ids(actor: User, record_type: str, *, for_change: bool) -> QuerySet[
     return shares.values("record_id")
 
 
+def shared_record_ids(actor: Actor | None, record_type: str) -> QuerySet[RecordShare, Any]:
+    """Ids of the records of ``record_type`` shared with the actor (as a subquery)."""
+    user = active_user(actor)
+    if user is None:
+        return RecordShare.objects.none().values("record_id")
+    return _shared_ids(user, record_type, for_change=False)
+
+
 def _scope_q(actor: User, scope: str) -> Q:
     if scope == DataScope.ALL:
         # Everything.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -26,11 +27,6 @@ def phone_e164(raw: str, *, region: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def phone_search_digits(raw: str) -> str:
-    """Digits a user typed into a search box, for substring search over E.164 numbers."""
-    return _NON_DIGITS.sub("", raw).lstrip("+")
 
 
 def name_pinyin(name: str) -> tuple[str, str]:
@@ -79,3 +75,67 @@ class FieldCleaner:
         if self.errors:
             raise InvalidInput(_("Some fields are not valid."), errors=self.errors)
         return self.values
+
+
+# Legal-form suffixes that do not tell two companies apart (longest first, compared after NFKC + lower-case).
+COMPANY_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "有限公司",
+    "分公司",
+    "集团",
+    "公司",
+    "co.,ltd.",
+    "co.,ltd",
+    "co.ltd.",
+    "co.ltd",
+    "company limited",
+    "corporation",
+    "limited",
+    "company",
+    "co.",
+    "corp.",
+    "corp",
+    "inc.",
+    "inc",
+    "ltd.",
+    "ltd",
+    "llc",
+    "gmbh",
+)
+_KEY_DROP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """The comparison key of a customer name for duplicate checks.
+
+    NFKC (full-width → half-width), lower case, legal-form suffixes removed (repeatedly, so
+    "… Co., Ltd." and "…有限公司" both go), then spaces and punctuation dropped:
+    ``"杭州云栖科技有限公司"`` → ``"杭州云栖科技"``, ``"Yunqi Tech Co., Ltd."`` → ``"yunqitech"``.
+    """
+    text = unicodedata.normalize("NFKC", name or "").lower().strip()
+    text = re.sub(r"\s+", " ", text)
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in COMPANY_SUFFIXES:
+            compact = text.replace(" ", "")
+            if compact.endswith(suffix.replace(" ", "")) and len(compact) > len(suffix.replace(" ", "")):
+                text = _strip_suffix(text, suffix)
+                stripped = True
+                break
+        text = text.rstrip(" ,.")
+    return _KEY_DROP.sub("", text)
+
+
+def _strip_suffix(text: str, suffix: str) -> str:
+    """Remove ``suffix`` from the end of ``text`` ignoring the spaces inside either."""
+    target = suffix.replace(" ", "")
+    kept = len(text)
+    seen = ""
+    while kept > 0 and len(seen) < len(target):
+        kept -= 1
+        if text[kept] != " ":
+            seen = text[kept] + seen
+    return text[:kept]

@@ -85,6 +85,11 @@ class Customer(Owned):
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
     name_pinyin = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
     name_initials = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    # Search and duplicate-check columns, derived by ``customers.search.derived_columns`` on every write.
+    search_text = models.TextField(blank=True, default="", editable=False)
+    search_grams = models.TextField(blank=True, default="", editable=False)
+    phone_rev = models.CharField(max_length=20, blank=True, default="", editable=False)
+    name_key = models.CharField(max_length=200, blank=True, default="", db_index=True, editable=False)
 
     class Meta(Owned.Meta):
         verbose_name = _("customer")
@@ -95,6 +100,8 @@ class Customer(Owned):
             models.Index(fields=["team", "-created_at", "-id"], name="customers_customer_team_idx"),
             models.Index(fields=["name", "id"], name="customers_customer_name_idx"),
             models.Index(fields=["province", "city"], name="customers_customer_region_idx"),
+            models.Index(fields=["phone_rev"], name="customers_customer_phrev_idx"),
+            models.Index(fields=["email"], name="customers_customer_email_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -13,9 +12,9 @@ from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
 from guanxi.core.errors import NotFound
 from guanxi.core.models import AuditEntry
-from guanxi.core.normalise import phone_search_digits
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.core.records import record_audit_trail
+from guanxi.customers import search
 from guanxi.customers.models import (
     Contact,
     ContactRelationship,
@@ -29,17 +28,6 @@ from guanxi.customers.models import (
     TagRule,
 )
 
-_PHONEISH = re.compile(r"^[\d\s+()-]{3,}$")
-
-
-def customer_search_q(q: str) -> Q:
-    """Name, pinyin, pinyin initials or phone digits."""
-    text = q.replace("\x00", "").strip()
-    if _PHONEISH.match(text):
-        return Q(phone_e164__contains=phone_search_digits(text))
-    lowered = text.lower().replace(" ", "")
-    return Q(name__icontains=text) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
-
 
 def customer_list(
     *,
@@ -48,10 +36,17 @@ def customer_list(
     owner_id: int | None = None,
     team_id: int | None = None,
     tag_id: int | None = None,
+    province: str = "",
+    city: str = "",
 ) -> QuerySet[Customer]:
+    """The customers the actor sees, searched (``customers.search.search_q``) and filtered."""
     qs = access.scope(actor, Customer.objects.select_related("owner", "team"))
-    if q.replace("\x00", "").strip():
-        qs = qs.filter(customer_search_q(q))
+    if q:
+        qs = qs.filter(search.search_q(q))
+    if province:
+        qs = qs.filter(province=province)
+    if city:
+        qs = qs.filter(city=city)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     if team_id is not None:
@@ -74,19 +69,17 @@ def customer_page(
     owner_id: int | None = None,
     team_id: int | None = None,
     tag_id: int | None = None,
+    province: str = "",
+    city: str = "",
     order: str | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """One page of ``customer_list``: keyset-paginated, each scope part walking its own index."""
-    return paginate(
-        customer_list(actor=actor, q=q, owner_id=owner_id, team_id=team_id, tag_id=tag_id),
-        ordering=CUSTOMER_ORDERING,
-        order=order,
-        limit=limit,
-        cursor=cursor,
-        parts=access.scope_parts(actor, Customer),
-    )
+    """One page of ``customer_list``: keyset-paginated, each scope part walking its own index;
+    a search takes its index path (``customers.search.prepare``)."""
+    base = customer_list(actor=actor, owner_id=owner_id, team_id=team_id, tag_id=tag_id, province=province, city=city)
+    qs, parts, plan = search.prepare(base, q, actor=actor, parts=access.scope_parts(actor, Customer))
+    return paginate(qs, ordering=CUSTOMER_ORDERING, order=order, limit=limit, cursor=cursor, parts=parts, plan=plan)
 
 
 def customer_get(*, actor: User | Any, pk: UUID | str) -> Customer:

@@ -15,6 +15,7 @@ from guanxi.core.errors import InvalidInput, reject_unknown
 from guanxi.core.normalise import FieldCleaner
 from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Customer, CustomerFacts
+from guanxi.customers.search import refresh_columns
 
 # Profile fields kept by hand, besides name, phone and owner.
 PROFILE_FIELDS = (
@@ -63,7 +64,7 @@ def _assignable_owner(*, actor: User, owner: User) -> User:
 @transaction.atomic
 def customer_create(*, actor: User, name: str, phone: str = "", owner: User | None = None, **profile: Any) -> Customer:
     owner = _assignable_owner(actor=actor, owner=owner or actor)
-    customer = Customer(owner=owner, team_id=owner.team_id, **_cleaned(name, phone, profile))
+    customer = Customer(owner=owner, team_id=owner.team_id, **refresh_columns(_cleaned(name, phone, profile)))
     record_create(actor=actor, instance=customer)
     CustomerFacts.objects.create(customer=customer, as_of=timezone.now())
     return customer
@@ -87,4 +88,5 @@ def customer_update(
         access.ensure(actor, "assign", customer)
         changes["owner"] = _assignable_owner(actor=actor, owner=owner)
         changes["team"] = owner.team
+    changes = refresh_columns(changes, customer)
     return record_update(actor=actor, instance=customer, changes=changes, expected_version=version)
