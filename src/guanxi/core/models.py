@@ -123,3 +123,43 @@ class HealthPing(models.Model):
 
     def __str__(self) -> str:
         return f"ping {self.pk} {self.requested_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ViewSharing(models.TextChoices):
+    PRIVATE = "private", _("Only me")
+    TEAM = "team", _("My team")
+    EVERYONE = "everyone", _("Everyone")
+
+
+class SavedView(Versioned):
+    """A user's named list view: filters and columns of one list (customers, …), optionally shared.
+
+    Sharing a view shares its *definition* only: whoever opens it still sees the rows of their own
+    data scope, never the owner's.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    record_type = models.CharField(_("list"), max_length=64)
+    name = models.CharField(_("name"), max_length=80)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    sharing = models.CharField(
+        _("shared with"), max_length=10, choices=ViewSharing.choices, default=ViewSharing.PRIVATE
+    )
+
+    class Meta(Versioned.Meta):
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "record_type", "name"], name="core_savedview_unique_name")
+        ]
+        indexes = [models.Index(fields=["record_type", "sharing"], name="core_savedview_shared_idx")]
+
+    def __str__(self) -> str:
+        return self.name
