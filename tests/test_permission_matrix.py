@@ -23,6 +23,8 @@ from guanxi.accounts.services import token_issue
 from guanxi.api import api as ninja_api
 from guanxi.contracts.models import Order
 from guanxi.contracts.services import LineIn, order_create
+from guanxi.core import saved_views
+from guanxi.core.models import SavedView
 from guanxi.customers import services
 from guanxi.customers.models import (
     Contact,
@@ -31,6 +33,7 @@ from guanxi.customers.models import (
     CustomerRelationship,
     CustomerTag,
     Interaction,
+    MergeRecord,
     Position,
     Tag,
     TagGroup,
@@ -447,6 +450,304 @@ def api_token_revoke(template: str) -> Callable[[Ctx], None]:
     return check
 
 
+# --- saved views --------------------------------------------------------------
+
+
+def _views(ctx: Ctx) -> dict[str, SavedView]:
+    """rep1's private view and rep2's view shared with everyone."""
+    cache: dict[str, SavedView] | None = getattr(ctx, "_saved_views", None)
+    if cache is None:
+        make = saved_views.saved_view_create
+        cache = {
+            "private": make(
+                actor=ctx.org["rep1"], record_type="customers.customer", name="我的视图", filters={"q": "云"}
+            ),
+            "everyone": make(
+                actor=ctx.org["rep2"], record_type="customers.customer", name="公共视图", sharing="everyone"
+            ),
+        }
+        setattr(ctx, "_saved_views", cache)  # noqa: B010 -- a per-check cache on the dataclass
+    return cache
+
+
+def _view_state(view: SavedView) -> tuple[Any, ...] | None:
+    row = SavedView.objects.filter(pk=view.pk).values_list("name", "filters", "version").first()
+    return None if row is None else tuple(row)
+
+
+def api_saved_view(method: str) -> Callable[[Ctx], None]:
+    """Only the owner reads a private view; a shared one is readable by all, changed by its owner only."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key, owner in (("private", "rep1"), ("everyone", "rep2")):
+            view = _views(ctx)[key]
+            before = _view_state(view)
+            url = f"/api/v1/saved-views/{view.pk}"
+            if method == "GET":
+                response = client.get(url)
+            elif method == "PATCH":
+                response = client.patch(url, {"version": view.version, "name": f"改-{ctx.actor}"})
+            else:
+                response = client.delete(url)
+            visible = key == "everyone" or ctx.actor == owner
+            if ctx.user is None:
+                expected = 401
+            elif not visible:
+                expected = 404
+            elif method == "GET":
+                expected = 200
+            elif ctx.actor != owner:
+                expected = 403
+            else:
+                expected = 200 if method == "PATCH" else 204
+            assert response.status_code == expected, (key, response.content)
+            if expected >= 400:
+                assert _view_state(view) == before, f"refused {method} changed {key}"
+
+    return check
+
+
+def api_saved_view_list(ctx: Ctx) -> None:
+    views = _views(ctx)
+    response = ctx.api().get("/api/v1/saved-views")
+    if ctx.user is None:
+        assert response.status_code == 401
+        return
+    names = {item["name"] for item in response.json()["items"]}
+    assert ("我的视图" in names) == (ctx.actor == "rep1")
+    assert views["everyone"].name in names
+
+
+def api_saved_view_create(ctx: Ctx) -> None:
+    before = SavedView.objects.count()
+    response = ctx.api().post("/api/v1/saved-views", {"record_type": "customers.customer", "name": "新视图"})
+    if ctx.user is None:
+        assert response.status_code == 401
+        assert SavedView.objects.count() == before
+    else:
+        assert response.status_code == 201
+        assert SavedView.objects.get(pk=response.json()["id"]).owner == ctx.user
+
+
+def page_saved_view_delete(ctx: Ctx) -> None:
+    for key, owner in (("private", "rep1"), ("everyone", "rep2")):
+        view = _views(ctx)[key]
+        response = ctx.browser().post(reverse("customers:saved-view-delete", args=[view.pk]))
+        if ctx.user is None:
+            assert _login_redirect(response)
+        elif ctx.actor == owner:
+            assert response.status_code == 302
+            assert _view_state(view) is None
+            continue
+        else:
+            assert response.status_code == (404 if key == "private" else 403)
+        assert _view_state(view) is not None
+
+
+# --- deletes and the contact list ------------------------------------------------
+
+DELETERS = {"admin"}  # the only demo role with the *delete* permission
+
+
+def _delete_expected(ctx: Ctx, key: str) -> int:
+    if ctx.user is None:
+        return 401
+    if key not in VISIBLE[ctx.actor]:
+        return 404
+    return 204 if ctx.actor in DELETERS else 403
+
+
+def api_customer_delete(ctx: Ctx) -> None:
+    client = ctx.api()
+    for key in RECORD_KEYS:
+        record = getattr(ctx.records, key)
+        before = _customer_state(record)
+        response = client.delete(f"/api/v1/customers/{record.pk}?version={record.version}")
+        assert response.status_code == _delete_expected(ctx, key), (key, response.content)
+        if response.status_code == 204:
+            assert not Customer.objects.filter(pk=record.pk).exists()
+        else:
+            assert _customer_state(record) == before, f"refused delete changed {key}"
+
+
+def api_child_delete(template: str, kind: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            child = ctx.child(key, kind)
+            before = _child_state(kind, child)
+            response = client.delete(template.format(id=child.pk))
+            assert response.status_code == _delete_expected(ctx, key), (key, response.content)
+            if response.status_code != 204:
+                assert _child_state(kind, child) == before, f"refused delete changed {key}"
+
+    return check
+
+
+def api_contact_list(ctx: Ctx) -> None:
+    contacts = {key: ctx.child(key, "contact") for key in RECORD_KEYS}
+    client = ctx.api()
+    response = client.get("/api/v1/contacts")
+    if ctx.user is None:
+        assert response.status_code == 401
+        return
+    ids = {item["id"] for item in response.json()["items"]}
+    for key, contact in contacts.items():
+        assert (str(contact.pk) in ids) == (key in VISIBLE[ctx.actor]), key
+        found = {item["id"] for item in client.get(f"/api/v1/contacts?q={contact.name}").json()["items"]}
+        assert (str(contact.pk) in found) == (key in VISIBLE[ctx.actor]), f"search {key}"
+
+
+# --- 360° page ---------------------------------------------------------------
+
+
+def page_position_read(name: str) -> Callable[[Ctx], None]:
+    """A post's fragment (its change and end forms): 404 where the customer is invisible."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.browser()
+        for key in RECORD_KEYS:
+            response = client.get(reverse(name, args=[ctx.child(key, "position").pk]))
+            if ctx.user is None:
+                assert _login_redirect(response)
+            else:
+                assert response.status_code == (200 if key in VISIBLE[ctx.actor] else 404), key
+
+    return check
+
+
+# --- merge ---------------------------------------------------------------------
+
+
+def _duplicate(ctx: Ctx, key: str) -> tuple[Customer, Customer]:
+    """The customer ``key`` and a duplicate of it with the same owner."""
+    record = getattr(ctx.records, key)
+    return record, CustomerFactory(owner=record.owner, name=f"重复{key}{ctx.actor}")
+
+
+def _merged(ctx: Ctx, key: str) -> MergeRecord:
+    """A duplicate merged into the customer ``key`` by its owner."""
+    record, duplicate = _duplicate(ctx, key)
+    return services.customer_merge(
+        actor=record.owner, survivor=record, absorbed=duplicate, version=record.version, other_version=1
+    )
+
+
+def _merge_state() -> tuple[int, int, int, int]:
+    undone = MergeRecord.objects.filter(undone_at__isnull=False).count()
+    return Customer.objects.count(), Contact.objects.count(), MergeRecord.objects.count(), undone
+
+
+def api_customer_merge(template: str) -> Callable[[Ctx], None]:
+    """Merging needs both customers changeable (else 404); refused merges change nothing."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            record, duplicate = _duplicate(ctx, key)
+            before = _customer_state(record), _merge_state()
+            body = {"other_id": str(duplicate.pk), "version": record.version, "other_version": duplicate.version}
+            response = client.post(template.format(customer_id=record.pk), body)
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert (_customer_state(record), _merge_state()) == before, f"refused merge changed {key}"
+
+    return check
+
+
+def api_contact_merge(template: str) -> Callable[[Ctx], None]:
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            contact, other = ctx.child(key, "contact"), ctx.child(key, "contact_relationship").to_contact
+            before = _merge_state(), Position.objects.count()
+            body = {"other_id": str(other.pk), "version": contact.version, "other_version": other.version}
+            response = client.post(template.format(contact_id=contact.pk), body)
+            assert response.status_code == _expected(ctx, key, 201), (key, response.content)
+            if response.status_code != 201:
+                assert (_merge_state(), Position.objects.count()) == before, f"refused merge changed {key}"
+
+    return check
+
+
+def api_merge_read(template: str) -> Callable[[Ctx], None]:
+    """A merge is visible exactly when its surviving customer is."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            response = client.get(template.format(merge_id=_merged(ctx, key).pk))
+            assert response.status_code == _expected(ctx, key, 200), (key, response.content)
+
+    return check
+
+
+def api_merge_undo(template: str) -> Callable[[Ctx], None]:
+    """Undo: whoever merged (the owner here) or a manager who sees the survivor; refused undos change nothing."""
+
+    def check(ctx: Ctx) -> None:
+        client = ctx.api()
+        for key in RECORD_KEYS:
+            merge = _merged(ctx, key)
+            before = _merge_state()
+            response = client.post(template.format(merge_id=merge.pk))
+            assert response.status_code == _expected(ctx, key, 200), (key, response.content)
+            if response.status_code != 200:
+                assert _merge_state() == before, f"refused undo changed {key}"
+
+    return check
+
+
+def page_merge_compare(ctx: Ctx) -> None:
+    """The comparison page and the merge it posts: 404 outside the scope, nothing merged."""
+    client = ctx.browser()
+    for key in RECORD_KEYS:
+        record, duplicate = _duplicate(ctx, key)
+        url = reverse("customers:customer-merge-compare", args=[record.pk, duplicate.pk])
+        before = _customer_state(record), _merge_state()
+        shown = client.get(url)
+        response = client.post(url, {"version": record.version, "other_version": duplicate.version})
+        if ctx.user is None:
+            assert _login_redirect(shown)
+            assert _login_redirect(response)
+        elif key in VISIBLE[ctx.actor]:
+            assert (shown.status_code, response.status_code) == (200, 302), key
+            continue
+        else:
+            assert (shown.status_code, response.status_code) == (404, 404), key
+        assert (_customer_state(record), _merge_state()) == before, f"refused page merge changed {key}"
+
+
+def page_merge_detail(ctx: Ctx) -> None:
+    client = ctx.browser()
+    for key in RECORD_KEYS:
+        response = client.get(reverse("customers:merge-detail", args=[_merged(ctx, key).pk]))
+        if ctx.user is None:
+            assert _login_redirect(response)
+        else:
+            assert response.status_code == (200 if key in VISIBLE[ctx.actor] else 404), key
+
+
+def page_merge_undo(ctx: Ctx) -> None:
+    client = ctx.browser()
+    for key in RECORD_KEYS:
+        merge = _merged(ctx, key)
+        before = _merge_state()
+        response = client.post(reverse("customers:merge-undo", args=[merge.pk]))
+        if ctx.user is None:
+            assert _login_redirect(response)
+        elif key in VISIBLE[ctx.actor]:
+            assert response.status_code == 302, key
+            continue
+        else:
+            assert response.status_code == 404, key
+        assert _merge_state() == before, f"refused page undo changed {key}"
+
+
+# --- imports and exports (helpers in tests/dataio/matrix.py) ---
+from tests.dataio import matrix as dataio_matrix  # noqa: E402
+
 API: dict[tuple[str, str], Callable[[Ctx], None]] = {
     ("POST", "/api/v1/auth/token"): api_public(
         "POST", "/api/v1/auth/token", lambda ctx: {"username": ctx.actor, "password": "guanxi-demo"}
@@ -558,6 +859,72 @@ API: dict[tuple[str, str], Callable[[Ctx], None]] = {
         lambda i: {"version": i.version, "next_step": "寄样品"},
         200,
     ),
+    # --- saved views ---
+    ("GET", "/api/v1/saved-views"): api_saved_view_list,
+    ("POST", "/api/v1/saved-views"): api_saved_view_create,
+    ("GET", "/api/v1/saved-views/{view_id}"): api_saved_view("GET"),
+    ("PATCH", "/api/v1/saved-views/{view_id}"): api_saved_view("PATCH"),
+    ("DELETE", "/api/v1/saved-views/{view_id}"): api_saved_view("DELETE"),
+    # --- deletes, contact list, tag and rule upkeep ---
+    ("DELETE", "/api/v1/customers/{customer_id}"): api_customer_delete,
+    ("GET", "/api/v1/contacts"): api_contact_list,
+    ("DELETE", "/api/v1/contacts/{contact_id}"): api_child_delete("/api/v1/contacts/{id}", "contact"),
+    ("DELETE", "/api/v1/interactions/{interaction_id}"): api_child_delete("/api/v1/interactions/{id}", "interaction"),
+    ("PATCH", "/api/v1/tags/{tag_id}"): api_settings(
+        "PATCH", lambda ctx: f"/api/v1/tags/{ctx._tag().pk}", lambda ctx: {"name_en": "Matrix"}, 200
+    ),
+    ("DELETE", "/api/v1/tags/{tag_id}"): api_settings(
+        "DELETE", lambda ctx: f"/api/v1/tags/{ctx._tag().pk}", lambda ctx: {}, 204
+    ),
+    ("PATCH", "/api/v1/tags/groups/{group_id}"): api_settings(
+        "PATCH", lambda ctx: f"/api/v1/tags/groups/{ctx._tag().group_id}", lambda ctx: {"name_en": "Matrix"}, 200
+    ),
+    ("DELETE", "/api/v1/tags/groups/{group_id}"): api_settings(
+        "DELETE",
+        lambda ctx: f"/api/v1/tags/groups/{TagGroup.objects.get_or_create(name='空组')[0].pk}",
+        lambda ctx: {},
+        204,
+    ),
+    ("GET", "/api/v1/tag-rules/{rule_id}"): api_settings(
+        "GET", lambda ctx: f"/api/v1/tag-rules/{_rule(ctx).pk}", lambda ctx: {}, 200
+    ),
+    ("PUT", "/api/v1/tag-rules/{rule_id}"): api_settings(
+        "PUT",
+        lambda ctx: f"/api/v1/tag-rules/{_rule(ctx).pk}",
+        lambda ctx: {
+            "name": "改规则",
+            "tag_id": ctx._tag().pk,
+            "conditions": [{"field": "city", "op": "eq", "value": "x"}],
+        },
+        200,
+    ),
+    ("DELETE", "/api/v1/tag-rules/{rule_id}"): api_settings(
+        "DELETE", lambda ctx: f"/api/v1/tag-rules/{_rule(ctx).pk}", lambda ctx: {}, 204
+    ),
+    # --- merge ---
+    ("POST", "/api/v1/customers/{customer_id}/merge"): api_customer_merge("/api/v1/customers/{customer_id}/merge"),
+    ("POST", "/api/v1/contacts/{contact_id}/merge"): api_contact_merge("/api/v1/contacts/{contact_id}/merge"),
+    ("GET", "/api/v1/merges/{merge_id}"): api_merge_read("/api/v1/merges/{merge_id}"),
+    ("POST", "/api/v1/merges/{merge_id}/undo"): api_merge_undo("/api/v1/merges/{merge_id}/undo"),
+    # --- imports and exports ---
+    ("POST", "/api/v1/imports"): dataio_matrix.in_import_dir(dataio_matrix.api_import_upload),
+    ("GET", "/api/v1/imports"): dataio_matrix.in_import_dir(dataio_matrix.api_import_list),
+    ("GET", "/api/v1/imports/{job_id}"): dataio_matrix.api_job_read("/api/v1/imports/{id}"),
+    ("GET", "/api/v1/imports/{job_id}/problems"): dataio_matrix.api_job_read("/api/v1/imports/{id}/problems"),
+    ("GET", "/api/v1/imports/{job_id}/error-file"): dataio_matrix.api_job_read(
+        "/api/v1/imports/{id}/error-file", checked=True
+    ),
+    ("POST", "/api/v1/imports/{job_id}/check"): dataio_matrix.api_job_write(
+        "/api/v1/imports/{id}/check", {"duplicate_policy": "merge"}, 202
+    ),
+    ("POST", "/api/v1/imports/{job_id}/apply"): dataio_matrix.api_job_write(
+        "/api/v1/imports/{id}/apply", {"mode": "all_or_nothing"}, 202
+    ),
+    ("POST", "/api/v1/imports/{job_id}/cancel"): dataio_matrix.api_job_write("/api/v1/imports/{id}/cancel", {}, 200),
+    ("GET", "/api/v1/exports/customers"): dataio_matrix.api_export("customers", VISIBLE, RECORD_KEYS),
+    ("GET", "/api/v1/exports/contacts"): dataio_matrix.api_export("contacts", VISIBLE, RECORD_KEYS),
+    ("GET", "/api/v1/exports/interactions"): dataio_matrix.api_export("interactions", VISIBLE, RECORD_KEYS),
+    ("GET", "/api/v1/exports/orders"): dataio_matrix.api_export("orders", VISIBLE, RECORD_KEYS),
 }
 
 
@@ -819,6 +1186,35 @@ PAGES: dict[str, Callable[[Ctx], None]] = {
     "customers:interaction-create": page_customer_child_post(
         "customers:interaction-create", {"channel": "wechat", "direction": "inbound", "summary": "页面咨询"}
     ),
+    # --- saved views ---
+    "customers:saved-view-save": page_logged_in(
+        "customers:saved-view-save", method="POST", data=lambda ctx: {"name": f"视图-{ctx.actor}", "q": "云"}
+    ),
+    "customers:saved-view-delete": page_saved_view_delete,
+    # --- 360° page ---
+    "customers:customer-timeline": page_customer_read("customers:customer-timeline"),
+    "customers:customer-network": page_customer_read("customers:customer-network"),
+    "customers:position-forms": page_position_read("customers:position-forms"),
+    # --- merge ---
+    "customers:customer-merge": page_customer_read("customers:customer-merge"),
+    "customers:customer-merge-compare": page_merge_compare,
+    "customers:merge-detail": page_merge_detail,
+    "customers:merge-undo": page_merge_undo,
+    # --- imports and exports ---
+    "dataio:import-list": dataio_matrix.in_import_dir(dataio_matrix.page_import_list),
+    "dataio:import-detail": dataio_matrix.page_job("dataio:import-detail"),
+    "dataio:import-progress": dataio_matrix.page_job("dataio:import-progress"),
+    "dataio:import-problems": dataio_matrix.page_job("dataio:import-problems"),
+    "dataio:import-error-file": dataio_matrix.page_job("dataio:import-error-file", checked=True),
+    "dataio:import-check": dataio_matrix.page_job(
+        "dataio:import-check", method="POST", data={"col_name": "0", "col_phone": "1", "duplicate_policy": "create"}
+    ),
+    "dataio:import-apply": dataio_matrix.page_job(
+        "dataio:import-apply", method="POST", data={"mode": "valid_rows", "duplicate_policy": "create"}
+    ),
+    "dataio:import-cancel": dataio_matrix.page_job("dataio:import-cancel", method="POST"),
+    "dataio:export": dataio_matrix.page_export(VISIBLE, RECORD_KEYS),
+    "dataio:data-menu": dataio_matrix.page_data_menu,
 }
 PAGE_EXTRAS = {"accounts:token-revoke"}  # exercised with a token id below
 

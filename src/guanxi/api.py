@@ -7,8 +7,10 @@ from ninja import NinjaAPI
 from guanxi.accounts.api import router as auth_router
 from guanxi.accounts.api_auth import BrowserSessionAuth, CallerRateThrottle, TokenAuth
 from guanxi.contracts.api import router as orders_router
+from guanxi.core.api import router as saved_views_router
 from guanxi.core.problems import install_handlers
 from guanxi.customers import api as customers_api
+from guanxi.dataio import api as dataio_api
 from guanxi.sales.api import router as products_router
 
 api = NinjaAPI(
@@ -33,5 +35,11 @@ api.add_router("/v1/positions", customers_api.positions)
 api.add_router("/v1/interactions", customers_api.interactions)
 api.add_router("/v1/relationships", customers_api.relationships)
 api.add_router("/v1/contact-relationships", customers_api.contact_relationships)
+api.add_router("/v1/customers", customers_api.customer_merges)
+api.add_router("/v1/contacts", customers_api.contact_merges)
+api.add_router("/v1/merges", customers_api.merges)
 api.add_router("/v1/products", products_router)
 api.add_router("/v1/orders", orders_router)
+api.add_router("/v1/imports", dataio_api.imports)
+api.add_router("/v1/exports", dataio_api.exports_router)
+api.add_router("/v1/saved-views", saved_views_router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import importlib.util
+import inspect
 import json
 import os
 import platform
@@ -194,7 +195,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _development_defaults()
-    return _manage(["guanxi_demo"])
+    extra = [] if args.customers is None else ["--customers", str(args.customers)]
+    extra += [] if args.seed is None else ["--seed", str(args.seed)]
+    return _manage(["guanxi_demo", *extra, *(["--force"] if args.force else [])])
 
 
 # --- bench ----------------------------------------------------------------------------
@@ -219,14 +222,18 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
-def _run_bench(name: str, path: Path, size: str) -> dict[str, Any]:
-    run: Callable[[str], dict[str, Any]] = _load(name, path).run
+def _run_bench(name: str, path: Path, size: str, customers: int | None = None) -> dict[str, Any]:
+    run: Callable[..., dict[str, Any]] = _load(name, path).run
+    options: dict[str, Any] = {}
+    if customers is not None and "customers" in inspect.signature(run).parameters:
+        options["customers"] = customers
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    results = run(size)
+    results = run(size, **options)
     return {
         "name": name,
         "size": size,
+        **options,
         "started_at": started.isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - clock, 3),
         "python": platform.python_version(),
@@ -261,16 +268,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2
     _development_defaults()
     sys.path.insert(0, str(bench_dir.parent))  # so benches can import helpers from bench/
-    failed = [name for name, path in chosen.items() if not _bench_one(bench_dir, name, path, args.size)]
+    failed = [name for name, path in chosen.items() if not _bench_one(bench_dir, name, path, args.size, args.customers)]
     if failed:
         print(f"guanxi bench: failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _bench_one(bench_dir: Path, name: str, path: Path, size: str) -> bool:
+def _bench_one(bench_dir: Path, name: str, path: Path, size: str, customers: int | None) -> bool:
     print(f"guanxi bench: {name} ({size}) …", flush=True)
     try:
-        report = _run_bench(name, path, size)
+        report = _run_bench(name, path, size, customers)
     except Exception as error:  # one broken bench must not hide the others' results
         print(f"guanxi bench: {name} failed: {type(error).__name__}: {error}", file=sys.stderr)
         return False
@@ -295,12 +302,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("worker", help="run the background task consumer").set_defaults(handler=cmd_worker)
-    commands.add_parser("demo", help="load the demo data (idempotent)").set_defaults(handler=cmd_demo)
+    demo = commands.add_parser("demo", help="load the demo data (idempotent)")
+    demo.add_argument("--customers", type=int, help="also generate this many customers in bulk (for benchmarks)")
+    demo.add_argument("--seed", type=int, help="seed of the generated customers (default: a fixed one)")
+    demo.add_argument("--force", action="store_true", help="generate even if the database holds real customers")
+    demo.set_defaults(handler=cmd_demo)
     commands.add_parser("manage", help="any Django management command: guanxi manage migrate, …")
 
     bench = commands.add_parser("bench", help="run benchmarks from bench/bench_*.py")
     bench.add_argument("name", help="a benchmark's name, or 'all'")
     bench.add_argument("--size", choices=BENCH_SIZES, default="smoke")
+    bench.add_argument(
+        "--customers", type=int, default=None, help="database size for benches that take one (e.g. search)"
+    )
     bench.set_defaults(handler=cmd_bench)
     return parser
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.sales",
     "guanxi.contracts",
+    "guanxi.dataio",
     "guanxi.web",
 ]
 
@@ -259,6 +260,16 @@ GUANXI_TOKEN_RATE = os.environ.get("GUANXI_TOKEN_RATE", "1200/m")
 GUANXI_ANON_RATE = os.environ.get("GUANXI_ANON_RATE", "60/m")
 GUANXI_IDEMPOTENCY_HOURS = 24
 NINJA_PAGINATION_MAX_LIMIT = 200
+
+# --- Import and export (docs/import-export.md) ----------------------------------
+# Uploaded files live here, never under a served path; downloads go through permission checks.
+GUANXI_IMPORT_DIR = Path(os.environ.get("GUANXI_IMPORT_DIR", VAR_DIR / "imports"))
+GUANXI_IMPORT_MAX_BYTES = int(os.environ.get("GUANXI_IMPORT_MAX_BYTES", str(20 * 1000 * 1000)))
+GUANXI_IMPORT_MAX_ROWS = int(os.environ.get("GUANXI_IMPORT_MAX_ROWS", "200000"))
+GUANXI_IMPORT_MAX_XLSX_BYTES = 500 * 1000 * 1000  # declared unpacked size of an xlsx (zip bombs)
+GUANXI_IMPORT_CHUNK = int(os.environ.get("GUANXI_IMPORT_CHUNK", "500"))  # rows per transaction
+# A running import whose worker has not reported for this long is resumed by another worker.
+GUANXI_IMPORT_STALE_SECONDS = int(os.environ.get("GUANXI_IMPORT_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

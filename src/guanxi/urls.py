@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("guanxi.accounts.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("data/", include("guanxi.dataio.urls")),
     path("staff-admin/", admin.site.urls),
     path("", include("guanxi.web.urls")),
 ]

@@ -131,6 +131,7 @@ NON_RECORD_MODELS = {
     "customers.TagGroup",  # settings, like the catalogue
     "customers.Tag",
     "customers.TagRule",
+    "customers.MergeRecord",  # follows its surviving record through access.ensure (customers.selectors.merge_get)
     "accounts.User",
     "accounts.Team",
     "accounts.Role",
@@ -139,6 +140,10 @@ NON_RECORD_MODELS = {
     "core.AuditEntry",
     "core.IdempotencyRecord",
     "core.HealthPing",
+    "core.SavedView",
+    "dataio.ImportJob",  # personal, like an API token: its creator and settings managers (dataio.selectors)
+    "dataio.ImportRow",
+    "dataio.ImportProblem",  # a user's list settings: own, or shared with the team/everyone (core.saved_views)
 }
 
 

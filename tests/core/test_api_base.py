@@ -151,3 +151,20 @@ def test_expired_idempotency_key_starts_afresh_and_purge_forgets_old_answers(api
     IdempotencyRecord.objects.filter(key="other").update(created_at=timezone.now() - timedelta(hours=30))
     assert idempotency_records_purge() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["daily"]
+
+
+def test_an_import_upload_may_exceed_the_general_limit_up_to_the_import_limit(
+    api: Any, org: Org, settings: Any
+) -> None:
+    settings.GUANXI_MAX_REQUEST_BYTES = 1000
+    settings.GUANXI_IMPORT_MAX_BYTES = 200_000
+    client = api("director")
+    big_json = client.post(URL, {"name": "大" * 2000})
+    assert big_json.status_code == 413
+    body = b"a" * 150_000
+    upload = client.client.post("/api/v1/imports", data=body, content_type="application/octet-stream", **client.headers)
+    assert upload.status_code != 413  # past the size gate: the import endpoint judges the body itself
+    too_big = client.client.post(
+        "/api/v1/imports", data=b"a" * 300_000, content_type="application/octet-stream", **client.headers
+    )
+    assert too_big.status_code == 413

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+import json
+import re
+from datetime import date, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from guanxi.accounts.services import record_share
-from guanxi.customers import services
+from guanxi.customers import panels, services, timeline
 from guanxi.customers.models import Contact, Customer, CustomerFacts, Interaction, Position
 from tests.conftest import Org, Records
+from tests.customers.factories import CustomerFactory
 
 
 def test_page_search_with_nul_character_is_harmless(browser_client: Any, records: Records) -> None:
@@ -249,3 +256,199 @@ def test_profile_is_shown_and_edited_on_the_page(browser_client: Any, records: A
     assert bad.status_code == 422
     records.own.refresh_from_db()
     assert (records.own.email, records.own.version) == ("sales@example.cn", 2)
+
+
+# --- the 360° page: timeline, network, slots, dates -------------------------------------------
+
+
+def test_360_page_loads_its_panels_lazily_and_shows_empty_slots_honestly(browser_client: Any, records: Records) -> None:
+    body = browser_client("rep1").get(f"/customers/{records.own.pk}/").content.decode()
+
+    for panel in ("timeline", "network", "contacts", "interactions"):
+        assert f'hx-get="/customers/{records.own.pk}/{panel}/"' in body, panel
+    for slot in ("opportunities", "contracts", "payments", "tickets"):
+        assert f'id="slot-{slot}"' in body, slot
+    figures = body.split('id="customer-figures"')[1].split("</dl>")[0]
+    assert figures.count("尚未启用") + figures.count("Not available yet") == 3
+    assert 'src="/static/vendor/echarts.min.js"' in body
+    assert "cdn" not in body.lower()
+
+
+def test_a_registered_panel_fills_its_slot_for_those_with_the_permission(
+    browser_client: Any, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(panels, "_panels", {})
+    panels.register_panel("tickets", url_name="customers:customer-interactions", title="工单")
+    panels.register_panel("grade", url_name="customers:customer-contacts", permission="manage_users")
+    url = f"/customers/{records.own.pk}/"
+
+    as_rep = browser_client("rep1").get(url).content.decode()
+    as_admin = browser_client("admin").get(url).content.decode()
+
+    tickets = as_rep.split('id="slot-tickets"')[1].split("</div>")[0]
+    assert f'hx-get="/customers/{records.own.pk}/interactions/"' in as_rep.split('id="slot-tickets"')[0][-300:]
+    assert "工单" in tickets
+    assert f'hx-get="/customers/{records.own.pk}/contacts/" hx-trigger="load" hx-swap="innerHTML"' in as_admin
+    assert f'hx-get="/customers/{records.own.pk}/contacts/" hx-trigger="load" hx-swap="innerHTML"' not in as_rep
+    with pytest.raises(ValueError, match="no slot"):
+        panels.register_panel("horoscope", url_name="customers:customer-contacts")
+
+
+def test_timeline_panel_pages_with_load_more(browser_client: Any, org: Org, records: Records) -> None:
+    _log_many(org, records.own, 30)
+    client = browser_client("rep1")
+    url = f"/customers/{records.own.pk}/timeline/"
+
+    first = client.get(url).content.decode()
+    cursor = re.search(r'hx-get="[^"]*\?cursor=([^"]+)"', first)
+    assert cursor is not None
+    rest = client.get(url, {"cursor": unquote(cursor.group(1))}).content.decode()
+
+    shown = re.findall(r"第(\d+)次电话", first + rest)
+    assert shown == [str(n) for n in range(29, -1, -1)]  # newest first, each once
+    assert first.count('class="gx-timeline-entry') == 20
+    assert "?cursor=" not in rest
+    assert client.get(url, {"cursor": "garbage"}).status_code == 422
+
+
+def test_a_write_in_a_panel_tells_the_timeline_to_reload(browser_client: Any, records: Records) -> None:
+    client = browser_client("rep1")
+
+    response = _post(
+        client,
+        f"/customers/{records.own.pk}/interactions/new/",
+        {"channel": "meeting", "direction": "outbound", "summary": "年度回顾会"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response["HX-Trigger"] == "gx-customer-changed"
+    timeline = client.get(f"/customers/{records.own.pk}/timeline/").content.decode()
+    assert 'hx-trigger="gx-customer-changed from:body"' in timeline
+    assert "年度回顾会" in timeline
+
+
+def test_network_panel_draws_visible_customers_only_with_a_list_fallback(
+    browser_client: Any, org: Org, records: Records
+) -> None:
+    group = CustomerFactory(owner=org["rep1"], name="云栖集团")
+    services.relationship_create(actor=org["director"], from_customer=group, to_customer=records.own, kind="parent_of")
+    services.relationship_create(
+        actor=org["director"], from_customer=records.own, to_customer=records.other, kind="competitor"
+    )
+
+    body = browser_client("rep1").get(f"/customers/{records.own.pk}/network/").content.decode()
+
+    graph = json.loads(html.unescape(re.search(r'data-gx-network="([^"]*)"', body).group(1)))  # type: ignore[union-attr]
+    assert {node["name"]: node["category"] for node in graph["nodes"]} == {records.own.name: 0, group.name: 1}
+    assert {node["name"]: node["url"] for node in graph["nodes"]}[group.name] == f"/customers/{group.pk}/"
+    assert records.other.name not in body
+    fallback = body.split('class="small mb-0 gx-network-list"')[1]
+    assert f'<a href="/customers/{group.pk}/">{group.name}</a>' in fallback
+
+
+def test_network_panel_without_relationships_says_so(browser_client: Any, records: Records) -> None:
+    body = browser_client("rep1").get(f"/customers/{records.own.pk}/network/").content.decode()
+    assert "data-gx-network" not in body
+    assert "No relationships recorded." in body or "尚无" in body or "没有" in body
+
+
+def _dated(org: Org, customer: Customer) -> Customer:
+    return services.customer_update(
+        actor=org["rep1"],
+        customer=customer,
+        version=customer.version,
+        founded_on=date(2012, 3, 4),
+        birthday=date(1980, 5, 6),
+    )
+
+
+def test_an_emptied_date_field_on_the_page_clears_the_date(browser_client: Any, org: Org, records: Records) -> None:
+    customer = _dated(org, records.own)
+    client = browser_client("rep1")
+    url = f"/customers/{customer.pk}/edit/"
+    base = {"name": customer.name, "phone": customer.phone, "kind": "organisation"}
+
+    left_out = _post(client, url, base | {"version": customer.version})
+    customer.refresh_from_db()
+    assert left_out.status_code == 302
+    assert (customer.founded_on, customer.birthday) == (date(2012, 3, 4), date(1980, 5, 6))
+
+    emptied = _post(client, url, base | {"version": customer.version, "founded_on": "", "birthday": "1980-05-06"})
+    customer.refresh_from_db()
+    assert emptied.status_code == 302
+    assert (customer.founded_on, customer.birthday) == (None, date(1980, 5, 6))
+    entry = timeline.timeline_page(actor=org["rep1"], customer=customer, limit=1).entries[0]
+    assert [(c.old, c.new) for c in entry.changes] == [("2012-03-04", "")]
+
+
+def test_null_clears_a_date_through_the_api_and_absent_leaves_it(api: Any, org: Org, records: Records) -> None:
+    customer = _dated(org, records.own)
+    client = api("rep1")
+    url = f"/api/v1/customers/{customer.pk}"
+
+    absent = client.patch(url, {"version": customer.version, "name": "杭州云栖"})
+    assert absent.status_code == 200
+    assert (absent.json()["founded_on"], absent.json()["birthday"]) == ("2012-03-04", "1980-05-06")
+
+    cleared = client.patch(url, {"version": absent.json()["version"], "birthday": None})
+    assert cleared.status_code == 200, cleared.content
+    assert (cleared.json()["founded_on"], cleared.json()["birthday"]) == ("2012-03-04", None)
+    customer.refresh_from_db()
+    assert customer.birthday is None
+
+
+@pytest.mark.parametrize("page", ["", "timeline/", "network/"])
+def test_360_page_and_panels_cost_the_same_queries_for_short_and_long_histories(
+    page: str, browser_client: Any, org: Org, records: Records
+) -> None:
+    client = browser_client("rep1")
+    counts = []
+    for total in (5, 80):
+        customer = CustomerFactory(owner=org["rep1"], name=f"历史{total}")
+        services.customer_facts_refresh(customer_ids=[customer.pk])
+        services.relationship_create(actor=org["rep1"], from_customer=customer, to_customer=records.own, kind="partner")
+        _log_many(org, customer, total)
+        client.get(f"/customers/{customer.pk}/{page}")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/customers/{customer.pk}/{page}").status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+
+
+def test_post_forms_load_on_opening_and_only_for_those_who_may_change(
+    browser_client: Any, org: Org, records: Records
+) -> None:
+    contact = services.contact_create(actor=org["rep1"], customer=records.own, name="孙丽", post={"title": "采购"})
+    position = contact.positions.get()
+    record_share(actor=org["rep1"], record=records.own, user=org["rep2"])
+    client = browser_client("rep1")
+
+    panel = client.get(f"/customers/{records.own.pk}/contacts/").content.decode()
+    forms = client.get(f"/customers/positions/{position.pk}/forms/")
+
+    assert f'hx-get="/customers/positions/{position.pk}/forms/" hx-trigger="toggle once"' in panel
+    assert f'action="/customers/positions/{position.pk}/change/"' not in panel
+    assert forms.status_code == 200
+    assert f'action="/customers/positions/{position.pk}/change/"' in forms.content.decode()
+    assert browser_client("rep2").get(f"/customers/positions/{position.pk}/forms/").status_code == 403
+    assert browser_client("rep1b").get(f"/customers/positions/{position.pk}/forms/").status_code == 404
+
+
+def test_a_refused_post_change_shows_its_form_open_with_the_error(
+    browser_client: Any, org: Org, records: Records
+) -> None:
+    contact = services.contact_create(actor=org["rep1"], customer=records.own, name="周涛", post={"title": "工程师"})
+    position = contact.positions.get()
+    later = (timezone.localdate() + timedelta(days=3)).isoformat()
+
+    response = _post(
+        browser_client("rep1"), f"/customers/positions/{position.pk}/change/", {"title": "主管", "changed_on": later}
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "<details open>" in body
+    assert f'action="/customers/positions/{position.pk}/change/"' in body
+    assert "日期在未来" in body or "Future date." in body
+    position.refresh_from_db()
+    assert (position.title, position.ended_on) == ("工程师", None)

@@ -23,8 +23,20 @@ MAX_KEY_LENGTH = 255
 NOT_STORED = frozenset({401, 403, 429})  # answers about the caller, not the request: retry may differ
 
 
+# File uploads (imports) may be larger than other requests: path → setting with their limit.
+UPLOAD_PATHS = {"/api/v1/imports": "GUANXI_IMPORT_MAX_BYTES", "/data/imports/": "GUANXI_IMPORT_MAX_BYTES"}
+MULTIPART_OVERHEAD = 64 * 1024  # the form fields and boundaries around an uploaded file
+
+
+def _body_limit(request: HttpRequest) -> int:
+    setting = UPLOAD_PATHS.get(request.path) if request.method == "POST" else None
+    if setting is None:
+        return int(settings.GUANXI_MAX_REQUEST_BYTES)
+    return max(int(settings.GUANXI_MAX_REQUEST_BYTES), int(getattr(settings, setting)) + MULTIPART_OVERHEAD)
+
+
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over ``GUANXI_MAX_REQUEST_BYTES`` with 413 before anything reads them."""
+    """Refuse bodies over ``GUANXI_MAX_REQUEST_BYTES`` (uploads: their own limit) with 413, unread."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -34,8 +46,8 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.GUANXI_MAX_REQUEST_BYTES:
-            limit = settings.GUANXI_MAX_REQUEST_BYTES
+        limit = _body_limit(request)
+        if length > limit:
             detail = _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
             if request.path.startswith(API_PREFIX):
                 return problem(request, 413, _("Request too large"), detail)

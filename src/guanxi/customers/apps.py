@@ -9,9 +9,9 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.accounts import access
-        from guanxi.customers import models
+        from guanxi.customers import lists, models  # lists: the customer list's saved-view spec
 
-        access.register(models.Customer, record_type="customers.customer")
+        access.register(models.Customer, record_type=lists.CUSTOMER_LIST.record_type)
         access.register(models.CustomerFacts, record_type="customers.customerfacts", via="customer")
         access.register(models.Position, record_type="customers.position", via="customer")
         access.register(models.Interaction, record_type="customers.interaction", via="customer")

@@ -74,6 +74,12 @@ class CustomerProfileForm(CustomerForm):
 class CustomerEditForm(CustomerProfileForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
+    CLEARABLE = ("birthday", "founded_on")
+
+    def cleared(self) -> list[str]:
+        """Date fields sent empty: the user emptied them, so they are cleared (not "unchanged")."""
+        return [name for name in self.CLEARABLE if name in self.data and self.cleaned_data.get(name) is None]
+
 
 class ContactForm(PageForm):
     name = forms.CharField(label=_("Name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "off"}))

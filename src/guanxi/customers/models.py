@@ -6,6 +6,8 @@ live in ``CustomerFacts``, written only by services and background jobs from bus
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -427,3 +429,58 @@ class CustomerTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}:{self.tag_id}"
+
+
+class MergeKind(models.TextChoices):
+    CUSTOMER = "customer", _("Customers")
+    CONTACT = "contact", _("Contacts")
+
+
+class MergeRecord(BaseModel):
+    """One merge of two customers (or two contacts): who, when, both records before, what moved.
+
+    The absorbed record is deleted after everything that pointed at it has moved to the survivor;
+    ``absorbed_snapshot``, ``moved`` (primary keys per ``app.model.field``) and ``removed`` (full
+    rows of duplicates that were collapsed) are what an undo on the same day puts back.
+    Visible exactly when its survivor is (``customers.selectors.merge_get``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=MergeKind.choices)
+    survivor_id = models.UUIDField(_("surviving record"))
+    absorbed_id = models.UUIDField(_("absorbed record"))
+    survivor_name = models.CharField(_("surviving record's name"), max_length=200)
+    absorbed_name = models.CharField(_("absorbed record's name"), max_length=200)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+    )
+    merged_at = models.DateTimeField(_("merged at"))
+    undo_until = models.DateTimeField(_("undo possible until"))
+    choices = models.JSONField(_("field choices"), default=dict)
+    changed_fields = models.JSONField(_("changed fields"), default=list)
+    survivor_version = models.PositiveIntegerField(_("survivor's version after the merge"))
+    survivor_snapshot = models.JSONField(_("surviving record before"), default=dict)
+    absorbed_snapshot = models.JSONField(_("absorbed record before"), default=dict)
+    moved = models.JSONField(_("moved records"), default=dict)
+    removed = models.JSONField(_("collapsed duplicates"), default=list)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ("-merged_at",)
+        indexes = [
+            models.Index(fields=["survivor_id", "-merged_at"], name="customers_merge_survivor_idx"),
+            models.Index(fields=["absorbed_id"], name="customers_merge_absorbed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_name} → {self.survivor_name}"

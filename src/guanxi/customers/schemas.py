@@ -43,7 +43,8 @@ def user_ref(user: Any) -> dict[str, object]:
 
 
 class CustomerProfile(InputSchema):
-    """Hand-kept profile fields; on PATCH, a field left out (or null) is unchanged."""
+    """Hand-kept profile fields; on PATCH, a field left out (or null) is unchanged, except that
+    null empties ``birthday`` and ``founded_on``."""
 
     kind: CustomerKind | None = None
     short_name: str | None = Field(default=None, max_length=100)
@@ -77,6 +78,12 @@ class CustomerPatch(CustomerProfile):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
     owner_id: int | None = None
+
+    def cleared(self) -> list[str]:
+        """Dates sent as null are emptied; left out, they are unchanged."""
+        return [
+            name for name in ("birthday", "founded_on") if name in self.model_fields_set and getattr(self, name) is None
+        ]
 
 
 class CustomerOut(Schema):
@@ -412,3 +419,12 @@ class TagRuleOut(Schema):
     last_run_at: datetime | None = None
     last_count: int
     version: int
+
+
+class TagRename(InputSchema):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    name_en: str | None = Field(default=None, max_length=60)
+
+
+class VersionQuery(InputSchema):
+    version: int | None = Field(default=None, ge=1, description="Refuse (409) if the record changed since this version")

@@ -37,6 +37,7 @@ from guanxi.accounts.models import DataScope, User
 from guanxi.core.normalise import name_key, name_pinyin
 from guanxi.core.pagination import PagePlan
 
+RECORD_TYPE = "customers.customer"  # as registered with accounts.access
 PROBE_LIMIT = 2000  # more in-scope candidates than this: the term is common, walk the list instead
 WALK_ROWS = 3000  # PostgreSQL: rows per scope part read newest-first before falling back to the index
 GRAM_MARK = "\ue0ff"  # turns a two-character token into one trigram in the FTS5 table
@@ -291,7 +292,7 @@ def _fts_phrase(text: str) -> str:
 def _scope_keys(actor: User | Any) -> list[str] | None:
     """Owner/team keys covering the actor's scope apart from shares; None = everything."""
     user = access.active_user(actor)
-    scope = access.data_scope(user, "customer")
+    scope = access.data_scope(user, RECORD_TYPE)
     if user is None or scope is None:
         return []
     if scope == DataScope.ALL:
@@ -344,7 +345,7 @@ def prepare(
         ids = _sqlite_probe(term, actor)
         if ids is None:
             return searched, parts, None  # a common term: walking the ordered list stops early
-        shared = access.shared_record_ids(actor, "customer")
+        shared = access.shared_record_ids(actor, RECORD_TYPE)
         return searched.filter(Q(pk__in=ids) | Q(pk__in=shared)), [], None
     if connection.vendor == "postgresql":
         return searched, parts, PagePlan(candidates=_pg_walk(term, base, parts), evaluate=_pg_index_rows)

@@ -22,6 +22,8 @@ from guanxi.customers.models import (
     CustomerRelationship,
     CustomerTag,
     Interaction,
+    MergeKind,
+    MergeRecord,
     Position,
     Tag,
     TagGroup,
@@ -94,6 +96,38 @@ def customer_history(*, actor: User | Any, customer: Customer) -> QuerySet[Audit
 # --- contacts and posts -------------------------------------------------------------------
 
 INTERACTION_ORDERING = Ordering(fields={"occurred_at": "occurred_at:datetime"}, default="-occurred_at")
+
+
+CONTACT_ORDERING = Ordering(fields={"created_at": "created_at:datetime"}, default="-created_at")
+
+
+def contact_search_q(q: str) -> Q:
+    """Contacts by name, pinyin, initials, e-mail, or mobile by its start or its end."""
+    term = search.parse(q)
+    if term.kind == "none":
+        return Q()
+    if term.kind == "phone":
+        start = term.alternatives[0]
+        ends = "".join(reversed(term.value))
+        return Q(mobile_e164__gte=start, mobile_e164__lt=start + ":") | Q(mobile_e164__endswith=ends)
+    text = " ".join(q.split())
+    lowered = text.lower().replace(" ", "")
+    return (
+        Q(name__contains=text)
+        | Q(name_pinyin__startswith=lowered)
+        | Q(name_initials__startswith=lowered)
+        | Q(email__istartswith=text)
+    )
+
+
+def contact_page(
+    *, actor: User | Any, q: str = "", limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> dict[str, Any]:
+    """Contacts at customers the actor sees, searched; newest first."""
+    contacts = access.scope(actor, Contact.objects.all())
+    if q:
+        contacts = contacts.filter(contact_search_q(q))
+    return paginate(contacts, ordering=CONTACT_ORDERING, order=None, limit=limit, cursor=cursor)
 
 
 def contact_get(*, actor: User | Any, pk: UUID | str) -> Contact:
@@ -273,3 +307,28 @@ def tag_rule_get(*, actor: User | Any, pk: UUID | str) -> TagRule:
     if rule is None:
         raise NotFound()
     return rule
+
+
+# --- merges ----------------------------------------------------------------------------------
+
+
+def merge_get(*, actor: User | Any, pk: UUID | str) -> MergeRecord:
+    """A merge, visible exactly when its surviving record is (once that is gone: to whoever merged)."""
+    user = access.active_user(actor)
+    merge = MergeRecord.objects.select_related("merged_by", "undone_by").filter(pk=pk).first() if user else None
+    if user is None or merge is None:
+        raise NotFound()
+    model: type[Customer | Contact] = Customer if merge.kind == MergeKind.CUSTOMER else Contact
+    survivor = model._base_manager.filter(pk=merge.survivor_id).first()
+    if survivor is not None:
+        access.ensure(actor, "view", survivor)
+    elif merge.merged_by_id != user.pk:
+        raise NotFound()
+    return merge
+
+
+def merge_sides_exist(*, merge: MergeRecord) -> tuple[bool, bool]:
+    """Whether the surviving and the absorbed record exist now (the absorbed one again after an undo)."""
+    model: type[Customer | Contact] = Customer if merge.kind == MergeKind.CUSTOMER else Contact
+    found = set(model._base_manager.filter(pk__in=[merge.survivor_id, merge.absorbed_id]).values_list("pk", flat=True))
+    return merge.survivor_id in found, merge.absorbed_id in found

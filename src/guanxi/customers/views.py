@@ -1,8 +1,9 @@
-"""Customer pages: list with search-as-you-type and cursor paging, detail with history, create, edit."""
+"""Customer pages: list with search-as-you-type and cursor paging, the 360° page and its panels, create, edit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,9 +11,9 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +21,8 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from guanxi.core.forms import PageForm, add_domain_errors
-from guanxi.core.models import AuditEntry
 from guanxi.core.pages import HtmxHttpRequest, actor_of
-from guanxi.customers import selectors, services
+from guanxi.customers import panels, selectors, services, timeline
 from guanxi.customers.forms import (
     ContactForm,
     CustomerEditForm,
@@ -34,19 +34,11 @@ from guanxi.customers.forms import (
 from guanxi.customers.models import Channel, Customer, Position
 
 PAGE_SIZE = 25
-HISTORY_LIMIT = 100
+# Tells the page that the customer's records changed (the timeline panel reloads itself).
+CHANGED_EVENT = "gx-customer-changed"
 
 
-@login_required
-def customer_list_view(request: HtmxHttpRequest) -> HttpResponse:
-    q, order = request.GET.get("q", "")[:200], request.GET.get("ordering") or selectors.CUSTOMER_ORDERING.default
-    page = selectors.customer_page(
-        actor=actor_of(request), q=q, order=order, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None
-    )
-    context = {"customers": page["items"], "next_cursor": page["next_cursor"], "q": q, "ordering": order}
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "customers/partials/_customer_rows.html", context)
-    return render(request, "customers/customer_list.html", context)
+# The customer list page lives in views_list.py (filters, columns, saved views).
 
 
 @login_required
@@ -86,7 +78,7 @@ def customer_edit_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     if not form.is_valid():
         return _detail_page(request, actor, customer, form, status=422)
     try:
-        services.customer_update(actor=actor, customer=customer, **form.cleaned_data)
+        services.customer_update(actor=actor, customer=customer, clear=form.cleared(), **form.cleaned_data)
     except Conflict:
         current = selectors.customer_get(actor=actor, pk=pk)
         return _detail_page(request, actor, current, form, status=409, conflict=True)
@@ -106,14 +98,17 @@ def _detail_page(
     status: int = 200,
     conflict: bool = False,
 ) -> HttpResponse:
-    history = selectors.customer_history(actor=actor, customer=customer)[:HISTORY_LIMIT]
+    side = panels.customer_panels(actor=actor, customer=customer, area="side")
     context = {
         "customer": customer,
         "form": form,
         "can_edit": access.can(actor, "change", customer),
         "conflict": conflict,
-        "history": _history_rows(history),
+        "tags": selectors.customer_tags(actor=actor, customer=customer),
         "last_touch": _last_touch(customer),
+        "header_figures": panels.customer_panels(actor=actor, customer=customer, area="header"),
+        "side_panels": [panel for panel in side if panel.available],
+        "empty_slots": [panel for panel in side if not panel.available],
     }
     return render(request, "customers/customer_detail.html", context, status=status)
 
@@ -133,55 +128,60 @@ def _last_touch(customer: Customer) -> LastTouch | None:
     return LastTouch(at=facts.last_touch_at, channel=str(label))
 
 
+# --- panels: timeline and relationship network ----------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def customer_timeline_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The timeline panel; with ``?cursor=`` only the next entries (the "load more" fragment)."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, pk=pk)
+    cursor = request.GET.get("cursor", "")[:1000] or None
+    page = timeline.timeline_page(actor=actor, customer=customer, cursor=cursor)
+    context = {"customer": customer, "entries": page.entries, "next_cursor": page.next_cursor}
+    template = "_timeline_rows.html" if cursor else "_timeline_panel.html"
+    return render(request, f"customers/partials/{template}", context)
+
+
 @dataclass(frozen=True)
-class HistoryRow:
-    at: datetime
-    actor: str
-    action: str
-    field: str
-    old_value: str
-    new_value: str
-    is_create: bool
+class EdgeRow:
+    source: str
+    source_url: str
+    label: str
+    target: str
+    target_url: str
 
 
-def _field_label(name: str) -> str | None:
-    """The translated label of an editable field; None hides derived fields (pinyin, E.164)."""
-    try:
-        field = Customer._meta.get_field(name)
-    except FieldDoesNotExist:
-        return name
-    if not getattr(field, "editable", True) and name not in {"owner", "team"}:
-        return None
-    return str(getattr(field, "verbose_name", name))
+def _graph(customer: Customer, network: selectors.Network) -> tuple[dict[str, Any], list[EdgeRow]]:
+    """ECharts' nodes and links (categories by distance), and the same edges as a plain list."""
+    urls = {
+        node.id: "" if node.id == customer.pk else reverse("customers:customer-detail", args=[node.id])
+        for node in network.nodes
+    }
+    names = {node.id: node.name for node in network.nodes}
+    graph = {
+        "categories": [str(_("This customer")), str(_("Directly related")), str(_("Two steps away"))],
+        "nodes": [
+            {"id": str(node.id), "name": node.name, "category": min(node.hops, 2), "url": urls[node.id]}
+            for node in network.nodes
+        ],
+        "links": [{"source": str(e.source), "target": str(e.target), "label": e.label} for e in network.edges],
+    }
+    rows = [EdgeRow(names[e.source], urls[e.source], e.label, names[e.target], urls[e.target]) for e in network.edges]
+    return graph, rows
 
 
-def _value_label(name: str, value: str) -> str:
-    """A stored choice code shown as its translated label ("organisation" → "机构")."""
-    try:
-        choices = dict(getattr(Customer._meta.get_field(name), "flatchoices", None) or ())
-    except FieldDoesNotExist:
-        return value
-    return str(choices.get(value, value))
-
-
-def _history_rows(entries: Iterable[AuditEntry]) -> list[HistoryRow]:
-    rows = []
-    for entry in entries:
-        label = _field_label(entry.field) if entry.field else ""
-        if label is None:
-            continue
-        rows.append(
-            HistoryRow(
-                at=entry.at,
-                actor=str(entry.actor),
-                action=entry.get_action_display(),
-                field=label,
-                old_value=_value_label(entry.field, entry.old_value),
-                new_value=_value_label(entry.field, entry.new_value),
-                is_create=entry.action == AuditEntry.Action.CREATE,
-            )
-        )
-    return rows
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def customer_network_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Related customers two steps deep: a graph drawn by ECharts from ``data-gx-network``, and a list."""
+    actor = actor_of(request)
+    customer = selectors.customer_get(actor=actor, pk=pk)
+    network = selectors.customer_network(actor=actor, customer=customer, depth=2)
+    graph, edges = _graph(customer, network)
+    context = {"customer": customer, "graph_json": json.dumps(graph, ensure_ascii=False), "edges": edges}
+    return render(request, "customers/partials/_network_panel.html", context | {"truncated": network.truncated})
 
 
 # --- panels: contacts and interactions (htmx fragments loaded by the detail page) -------------
@@ -190,19 +190,29 @@ INTERACTION_PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
-class PostRow:
+class PostForms:
     post: Position
     change_form: PositionChangeForm
     end_form: PositionEndForm
 
 
-def _post_forms(post: Position, failed: Position | None, form: PageForm | None) -> PostRow:
+@dataclass(frozen=True)
+class PostRow:
+    """A current post; its forms are rendered inline only after a refused write, else loaded on opening."""
+
+    post: Position
+    forms: PostForms | None = None
+
+
+def _post_forms(post: Position, form: PageForm | None = None) -> PostForms:
     auto_id = f"id_{post.pk.hex}_%s"
-    change, end = PositionChangeForm(auto_id=auto_id), PositionEndForm(auto_id=auto_id)
-    if failed is not None and failed.pk == post.pk:
-        change = form if isinstance(form, PositionChangeForm) else change
-        end = form if isinstance(form, PositionEndForm) else end
-    return PostRow(post=post, change_form=change, end_form=end)
+    change = form if isinstance(form, PositionChangeForm) else PositionChangeForm(auto_id=auto_id)
+    end = form if isinstance(form, PositionEndForm) else PositionEndForm(auto_id=auto_id)
+    return PostForms(post=post, change_form=change, end_form=end)
+
+
+def _post_row(post: Position, failed: Position | None, form: PageForm | None) -> PostRow:
+    return PostRow(post=post, forms=_post_forms(post, form) if failed is not None and failed.pk == post.pk else None)
 
 
 def _contacts_panel(
@@ -219,7 +229,7 @@ def _contacts_panel(
     context = {
         "customer": customer,
         "can_edit": access.can(actor, "change", customer),
-        "current": [_post_forms(post, failed, form) for post in posts if post.is_current],
+        "current": [_post_row(post, failed, form) for post in posts if post.is_current],
         "ended": [post for post in posts if not post.is_current],
         "form": form if isinstance(form, ContactForm) else ContactForm(),
         "error": error,
@@ -228,8 +238,13 @@ def _contacts_panel(
 
 
 def _panel_done(request: HtmxHttpRequest, response: Callable[[], HttpResponse], customer: Customer) -> HttpResponse:
-    """After a successful write: the refreshed panel for htmx, the detail page otherwise."""
-    return response() if request.htmx else redirect("customers:customer-detail", pk=customer.pk)
+    """After a successful write: the refreshed panel for htmx (telling the page the customer changed),
+    the detail page otherwise."""
+    if not request.htmx:
+        return redirect("customers:customer-detail", pk=customer.pk)
+    panel = response()
+    panel["HX-Trigger"] = CHANGED_EVENT
+    return panel
 
 
 def _ensure_can_change(actor: User, customer: Customer) -> None:
@@ -261,6 +276,16 @@ def contact_create_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
     if form.errors:
         return _contacts_panel(request, actor, customer, form=form, status=422)
     return _panel_done(request, lambda: _contacts_panel(request, actor, customer), customer)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def position_forms_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The change and end forms of one post, loaded when the user opens them (a long org chart stays fast)."""
+    actor = actor_of(request)
+    position = selectors.position_get(actor=actor, pk=pk)
+    _ensure_can_change(actor, position.customer)
+    return render(request, "customers/partials/_position_forms.html", {"row": _post_forms(position)})
 
 
 def _position_write(request: HtmxHttpRequest, pk: UUID, form: PageForm, write: Callable[..., Any]) -> HttpResponse:

@@ -15,6 +15,7 @@ from guanxi.accounts.selectors import assignable_user_get
 from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, bounded
 from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
+from guanxi.customers.lists import with_view
 from guanxi.customers.models import Contact, Customer, Interaction
 from guanxi.customers.schemas import (
     AuditEntryOut,
@@ -29,18 +30,27 @@ from guanxi.customers.schemas import (
     PositionOut,
     RelationshipIn,
     RelationshipOut,
+    VersionQuery,
 )
 
 router = Router(tags=["customers"])
 
 
 class CustomerFilters(InputSchema):
-    q: str = Field(default="", max_length=200, description="Name, pinyin, pinyin initials or phone digits")
+    q: str = Field(
+        default="",
+        max_length=200,
+        description="Name, short or English name, pinyin, pinyin initials, e-mail, or a phone number in any "
+        "format (its start or its end)",
+    )
     owner_id: int | None = None
     team_id: int | None = None
     tag_id: int | None = None
+    province: str = Field(default="", max_length=40)
+    city: str = Field(default="", max_length=40)
+    view: UUID | None = Field(default=None, description="A saved view's id: its filters, overridden by those given")
     ordering: str = Field(
-        default="-created_at", max_length=40, description="created_at, updated_at or name; '-' for descending"
+        default="", max_length=40, description="created_at, updated_at or name; '-' descending (default -created_at)"
     )
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, max_length=500)
@@ -65,16 +75,11 @@ def _owner(owner_id: int | None) -> User | None:
 
 @router.get("", response=Page[CustomerOut])
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> dict[str, object]:
-    return selectors.customer_page(
-        actor=request_user(request),
-        q=filters.q,
-        owner_id=filters.owner_id,
-        team_id=filters.team_id,
-        tag_id=filters.tag_id,
-        order=filters.ordering,
-        limit=filters.limit,
-        cursor=filters.cursor,
-    )
+    actor = request_user(request)
+    given = filters.dict(include={"q", "owner_id", "team_id", "tag_id", "province", "city", "ordering"})
+    chosen, _view = with_view(actor, filters.view, given)
+    order = chosen.pop("ordering", None)
+    return selectors.customer_page(actor=actor, order=order, limit=filters.limit, cursor=filters.cursor, **chosen)
 
 
 @router.post("", response={201: CustomerOut})
@@ -102,8 +107,18 @@ def customer_update(request: HttpRequest, customer_id: UUID, payload: CustomerPa
         name=payload.name,
         phone=payload.phone,
         owner=_owner(payload.owner_id),
+        clear=payload.cleared(),
         **payload.profile(),
     )
+
+
+@router.delete("/{customer_id}", response={204: None})
+def customer_delete(request: HttpRequest, customer_id: UUID, query: Query[VersionQuery]) -> Status[None]:
+    """Delete a customer with its posts, interactions and tags (needs *delete*); 409 if it has orders."""
+    actor = request_user(request)
+    customer = selectors.customer_get(actor=actor, pk=customer_id)
+    services.customer_delete(actor=actor, customer=customer, version=query.version)
+    return Status(204, None)
 
 
 @router.get("/{customer_id}/history", response=Page[AuditEntryOut])

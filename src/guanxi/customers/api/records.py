@@ -6,10 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from guanxi.accounts.api_auth import request_user
-from guanxi.core.pagination import Page, bounded
+from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, bounded
+from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
 from guanxi.customers.models import Contact, Interaction, Position
 from guanxi.customers.schemas import (
@@ -23,6 +25,7 @@ from guanxi.customers.schemas import (
     PositionEndIn,
     PositionOut,
     PositionStartIn,
+    VersionQuery,
 )
 
 contacts = Router(tags=["contacts"])
@@ -30,6 +33,27 @@ positions = Router(tags=["contacts"])
 interactions = Router(tags=["interactions"])
 relationships = Router(tags=["customers"])
 contact_relationships = Router(tags=["contacts"])
+
+
+class ContactFilters(InputSchema):
+    q: str = Field(default="", max_length=200, description="Name, pinyin, initials, mobile (start or end) or e-mail")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, max_length=500)
+
+
+@contacts.get("", response=Page[ContactOut])
+def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict[str, object]:
+    """Contacts at customers you can see, searched, newest first."""
+    return selectors.contact_page(actor=request_user(request), q=filters.q, limit=filters.limit, cursor=filters.cursor)
+
+
+@contacts.delete("/{contact_id}", response={204: None})
+def contact_delete(request: HttpRequest, contact_id: UUID, query: Query[VersionQuery]) -> Status[None]:
+    """Delete a contact and their posts (needs *delete*, and change rights at every customer they work for)."""
+    actor = request_user(request)
+    contact = selectors.contact_get(actor=actor, pk=contact_id)
+    services.contact_delete(actor=actor, contact=contact, version=query.version)
+    return Status(204, None)
 
 
 @contacts.get("/{contact_id}", response=ContactOut)
@@ -107,6 +131,14 @@ def interaction_update(request: HttpRequest, interaction_id: UUID, payload: Inte
     fields = payload.model_dump(exclude={"version"}, exclude_none=True)
     services.interaction_update(actor=actor, interaction=interaction, version=payload.version, **fields)
     return selectors.interaction_get(actor=actor, pk=interaction_id)
+
+
+@interactions.delete("/{interaction_id}", response={204: None})
+def interaction_delete(request: HttpRequest, interaction_id: UUID) -> Status[None]:
+    """Delete a logged interaction (needs *delete*); the customer's last touch is recomputed."""
+    actor = request_user(request)
+    services.interaction_delete(actor=actor, interaction=selectors.interaction_get(actor=actor, pk=interaction_id))
+    return Status(204, None)
 
 
 @contacts.get("/{contact_id}/relationships", response=Page[ContactRelationshipOut])

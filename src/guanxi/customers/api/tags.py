@@ -19,6 +19,7 @@ from guanxi.customers.schemas import (
     TagGroupOut,
     TagIn,
     TagOut,
+    TagRename,
     TagRuleIn,
     TagRuleOut,
 )
@@ -101,3 +102,64 @@ def tag_rule_apply(request: HttpRequest, rule_id: UUID) -> Status[Any]:
     rule = selectors.tag_rule_get(actor=actor, pk=rule_id)
     tasks.tag_rule_run(str(rule.pk))
     return Status(202, selectors.tag_rule_get(actor=actor, pk=rule.pk))
+
+
+@tags.patch("/groups/{group_id}", response=TagGroupOut)
+def tag_group_update(request: HttpRequest, group_id: int, payload: TagRename) -> TagGroup:
+    actor = request_user(request)
+    group = selectors.tag_group_get(actor=actor, pk=group_id)
+    return services.tag_group_update(actor=actor, group=group, name=payload.name, name_en=payload.name_en)
+
+
+@tags.delete("/groups/{group_id}", response={204: None})
+def tag_group_delete(request: HttpRequest, group_id: int) -> Status[None]:
+    """Delete an empty tag group (409 while it has tags)."""
+    actor = request_user(request)
+    services.tag_group_delete(actor=actor, group=selectors.tag_group_get(actor=actor, pk=group_id))
+    return Status(204, None)
+
+
+@tags.patch("/{tag_id}", response=TagOut)
+def tag_update(request: HttpRequest, tag_id: int, payload: TagRename) -> Tag:
+    actor = request_user(request)
+    tag = selectors.tag_get(actor=actor, pk=tag_id)
+    return services.tag_update(actor=actor, tag=tag, name=payload.name, name_en=payload.name_en)
+
+
+@tags.delete("/{tag_id}", response={204: None})
+def tag_delete(request: HttpRequest, tag_id: int) -> Status[None]:
+    """Delete a tag: it is removed from every customer, and its rules are deleted."""
+    actor = request_user(request)
+    services.tag_delete(actor=actor, tag=selectors.tag_get(actor=actor, pk=tag_id))
+    return Status(204, None)
+
+
+@rules.get("/{rule_id}", response=TagRuleOut)
+def tag_rule_get(request: HttpRequest, rule_id: UUID) -> TagRule:
+    return selectors.tag_rule_get(actor=request_user(request), pk=rule_id)
+
+
+@rules.put("/{rule_id}", response=TagRuleOut)
+def tag_rule_update(request: HttpRequest, rule_id: UUID, payload: TagRuleIn) -> TagRule:
+    """Replace a rule's name, tag and conditions, then run it again in the background."""
+    actor = request_user(request)
+    rule = selectors.tag_rule_get(actor=actor, pk=rule_id)
+    services.tag_rule_save(
+        actor=actor,
+        rule=rule,
+        name=payload.name,
+        tag=selectors.tag_get(actor=actor, pk=payload.tag_id),
+        match_all=payload.match_all,
+        is_active=payload.is_active,
+        conditions=[condition.model_dump() for condition in payload.conditions],
+    )
+    tasks.tag_rule_run(str(rule.pk))
+    return selectors.tag_rule_get(actor=actor, pk=rule.pk)
+
+
+@rules.delete("/{rule_id}", response={204: None})
+def tag_rule_delete(request: HttpRequest, rule_id: UUID) -> Status[None]:
+    """Delete a rule and the tags it gave; tags given by hand stay."""
+    actor = request_user(request)
+    services.tag_rule_delete(actor=actor, rule=selectors.tag_rule_get(actor=actor, pk=rule_id))
+    return Status(204, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,8 @@ PROFILE_FIELDS = (
     "source",
     "notes",
 )
+# Profile fields that can be emptied on update (``clear=``): None means "unchanged" for the rest.
+CLEARABLE_FIELDS = ("birthday", "founded_on")
 
 
 def _cleaned(name: str | None, phone: str | None, profile: dict[str, Any]) -> dict[str, Any]:
@@ -79,11 +82,14 @@ def customer_update(
     name: str | None = None,
     phone: str | None = None,
     owner: User | None = None,
+    clear: Sequence[str] = (),
     **profile: Any,
 ) -> Customer:
-    """Change profile fields given (None = unchanged); a new owner needs the assign permission."""
+    """Change profile fields given (None = unchanged; ``clear`` names dates to empty); a new owner needs
+    the assign permission."""
     access.ensure(actor, "change", customer)
-    changes = _cleaned(name, phone, {k: v for k, v in profile.items() if v is not None})
+    reject_unknown(clear, CLEARABLE_FIELDS)
+    changes = _cleaned(name, phone, {k: v for k, v in profile.items() if v is not None}) | dict.fromkeys(clear)
     if owner is not None and owner.pk != customer.owner_id:
         access.ensure(actor, "assign", customer)
         changes["owner"] = _assignable_owner(actor=actor, owner=owner)

@@ -193,3 +193,33 @@ def tag_rule_apply(*, rule: TagRule) -> int:
 def tag_rules_apply_all() -> int:
     """Every active rule, one after another (the nightly job)."""
     return sum(tag_rule_apply(rule=rule) for rule in TagRule.objects.filter(is_active=True).select_related("tag"))
+
+
+@transaction.atomic
+def tag_group_update(*, actor: User, group: TagGroup, name: str | None = None, name_en: str | None = None) -> TagGroup:
+    access.ensure_perm(actor, Perm.MANAGE_SETTINGS)
+    if name is not None:
+        if not name.strip():
+            raise field_error("name", _("Name is required."))
+        if TagGroup.objects.filter(name=name.strip()).exclude(pk=group.pk).exists():
+            raise field_error("name", _("This name is taken."))
+        group.name = name.strip()
+    if name_en is not None:
+        group.name_en = name_en.strip()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def tag_update(*, actor: User, tag: Tag, name: str | None = None, name_en: str | None = None) -> Tag:
+    access.ensure_perm(actor, Perm.MANAGE_SETTINGS)
+    if name is not None:
+        if not name.strip():
+            raise field_error("name", _("Name is required."))
+        if Tag.objects.filter(group=tag.group_id, name=name.strip()).exclude(pk=tag.pk).exists():
+            raise field_error("name", _("This name is taken."))
+        tag.name = name.strip()
+    if name_en is not None:
+        tag.name_en = name_en.strip()
+    tag.save()
+    return tag
