@@ -57,3 +57,12 @@ def run_jobs(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
         return result
 
     return call
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """The tests read error texts in English; the Chinese ones are checked by tests/test_i18n.py."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
