@@ -209,3 +209,18 @@ def test_search_uses_the_record_type_access_registers() -> None:
     from guanxi.accounts import access
 
     assert access.record_type_of(Customer) == search.RECORD_TYPE
+
+
+@pytest.mark.parametrize("probe_limit", [0, 2000])
+def test_phone_search_is_the_same_on_the_probe_and_the_walk(
+    org: Org, monkeypatch: pytest.MonkeyPatch, probe_limit: int
+) -> None:
+    monkeypatch.setattr(search, "PROBE_LIMIT", probe_limit)
+    rep1 = org["rep1"]
+    customer_create(actor=rep1, name="甲", phone="138 0013 8000")
+    customer_create(actor=rep1, name="乙", phone="0571-8702 8000")
+    customer_create(actor=org["rep2"], name="丙", phone="139 0013 8000")
+    assert sorted(_names(rep1, "8000")) == ["乙", "甲"]
+    assert _names(rep1, "138 0013") == ["甲"]
+    assert _names(rep1, "0571-8702") == ["乙"]
+    assert _names(org["rep2"], "8000") == ["丙"]
