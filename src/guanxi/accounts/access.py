@@ -236,20 +236,42 @@ def scope_parts(actor: Actor | None, model: type[models.Model]) -> list[Q]:
     """
     rule = rule_of(model)
     user = active_user(actor)
-    scope = data_scope(user, rule.record_type)
-    if rule.via is not None or user is None or scope is None or scope == DataScope.ALL:
+    keys = scope_keys(actor, model)
+    if rule.via is not None or user is None or keys is None or not keys.owners:
         return []
-    record_type = rule.record_type
-    parts = [Q(owner_id=user.pk)]
-    if user.team_id is not None and scope == DataScope.TEAM:
-        parts.append(Q(team_id=user.team_id))
-    elif user.team_id is not None and scope == DataScope.TEAM_AND_BELOW:
-        team_ids = list(subtree_team_ids(user.team_id)[: MAX_TEAM_PARTS + 1])
-        if len(team_ids) > MAX_TEAM_PARTS:
-            return []
-        parts += [Q(team_id=team_id) for team_id in team_ids]
-    parts.append(Q(pk__in=_shared_ids(user, record_type, for_change=False)))
+    if len(keys.teams) > MAX_TEAM_PARTS:
+        return []
+    parts = [Q(owner_id=owner_id) for owner_id in keys.owners] + [Q(team_id=team_id) for team_id in keys.teams]
+    parts.append(Q(pk__in=_shared_ids(user, rule.record_type, for_change=False)))
     return parts
+
+
+@dataclass(frozen=True)
+class ScopeKeys:
+    """The owners and teams whose records make up an actor's scope (shares aside)."""
+
+    owners: tuple[int, ...]
+    teams: tuple[int, ...]
+
+
+def scope_keys(actor: Actor | None, model: type[models.Model]) -> ScopeKeys | None:
+    """Owner and team ids of the actor's data scope for ``model``; None means every record.
+
+    For indexes keyed by owner and team (``customers.search``); shares come on top
+    (``shared_record_ids``). Someone who sees nothing gets empty keys.
+    """
+    user = active_user(actor)
+    scope = data_scope(user, rule_of(model).record_type)
+    if user is None or scope is None:
+        return ScopeKeys((), ())
+    if scope == DataScope.ALL:
+        return None
+    teams: tuple[int, ...] = ()
+    if user.team_id is not None and scope == DataScope.TEAM:
+        teams = (user.team_id,)
+    elif user.team_id is not None and scope == DataScope.TEAM_AND_BELOW:
+        teams = tuple(subtree_team_ids(user.team_id))
+    return ScopeKeys((user.pk,), teams)
 
 
 def _changeable(actor: Actor | None, obj: Versioned) -> bool:

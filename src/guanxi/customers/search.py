@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from guanxi.accounts import access
-from guanxi.accounts.models import DataScope, User
+from guanxi.accounts.models import User
 from guanxi.core.normalise import name_key, name_pinyin
 from guanxi.core.pagination import PagePlan
 
@@ -290,19 +290,14 @@ def _fts_phrase(text: str) -> str:
 
 
 def _scope_keys(actor: User | Any) -> list[str] | None:
-    """Owner/team keys covering the actor's scope apart from shares; None = everything."""
-    user = access.active_user(actor)
-    scope = access.data_scope(user, RECORD_TYPE)
-    if user is None or scope is None:
-        return []
-    if scope == DataScope.ALL:
+    """FTS scope keys covering the actor's scope apart from shares; None = everything."""
+    from guanxi.customers.models import Customer
+
+    keys = access.scope_keys(actor, Customer)
+    if keys is None:
         return None
-    keys = [scope_key(OWNER_MARK, user.pk)]
-    if user.team_id is not None and scope == DataScope.TEAM:
-        keys.append(scope_key(TEAM_MARK, user.team_id))
-    elif user.team_id is not None and scope == DataScope.TEAM_AND_BELOW:
-        keys += [scope_key(TEAM_MARK, team_id) for team_id in access.subtree_team_ids(user.team_id)]
-    return keys
+    owners = [scope_key(OWNER_MARK, owner_id) for owner_id in keys.owners]
+    return owners + [scope_key(TEAM_MARK, team_id) for team_id in keys.teams] if owners else []
 
 
 def _phone_probe(term: Term) -> list[Any] | None:
