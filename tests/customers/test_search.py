@@ -179,15 +179,31 @@ WORDS = ["云栖", "港盛", "科技", "张三", "Yunqi", "tech", "物流", "张
     names=st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map("".join), min_size=1, max_size=12),
     q=st.sampled_from([*WORDS, "云栖科", "zs", "zhang", "yun", "TECH", "科", "yq", "张三 "]),
     actor=st.sampled_from(["rep1", "manager1", "director"]),
+    walk_rows=st.sampled_from([1, 3, search.WALK_ROWS]),
+    limit=st.sampled_from([2, 200]),
 )
-def test_every_index_path_returns_exactly_the_plain_filter(org: Org, names: list[str], q: str, actor: str) -> None:
+def test_every_index_path_returns_exactly_the_plain_filter(
+    org: Org, names: list[str], q: str, actor: str, walk_rows: int, limit: int
+) -> None:
     Customer.objects.all().delete()
-    owners = [org["rep1"], org["rep1b"], org["rep2"]]
+    # East (rep1, rep1b) and Shanghai below it (rep3) are manager1's; South (rep2) is not, but one
+    # of rep2's customers is shared with manager1.
+    owners = [org["rep1"], org["rep1b"], org["rep2"], org["rep3"]]
     for i, name in enumerate(names):
-        customer_create(actor=owners[i % 3], name=name)
+        customer = customer_create(actor=owners[i % 4], name=name)
+        if i == 2:
+            RecordShare.objects.create(
+                record_type=search.RECORD_TYPE, record_id=customer.pk, user=org["manager1"], granted_by=org["rep2"]
+            )
     user = org[actor]
-    expected = [c.pk for c in customer_list(actor=user, q=q).order_by("-created_at", "-pk")[:200]]
-    assert [c.pk for c in customer_page(actor=user, q=q, limit=200)["items"]] == expected
+    expected = [c.pk for c in customer_list(actor=user, q=q).order_by("-created_at", "-pk")[:limit]]
+    walk, search.WALK_ROWS = search.WALK_ROWS, walk_rows  # short walks: the index fallback runs too
+    try:
+        assert [c.pk for c in customer_page(actor=user, q=q, limit=limit)["items"]] == expected
+    finally:
+        search.WALK_ROWS = walk
+    if limit < 200:
+        return
     plain = [c.pk for c in customer_list(actor=user).order_by("-created_at", "-pk") if _plain_match(c, q)]
     assert expected == plain
 

@@ -226,13 +226,15 @@ def scope(actor: Actor | None, queryset: QuerySet[M]) -> QuerySet[M]:
 MAX_TEAM_PARTS = 32
 
 
-def scope_parts(actor: Actor | None, model: type[models.Model]) -> list[Q]:
+def scope_parts(actor: Actor | None, model: type[models.Model], *, teams_together: bool = False) -> list[Q]:
     """The scope split into disjuncts whose union is ``visible_q``, for top-n queries.
 
     Each part can walk its own composite index in order (``owner``, ``team``, shares), so a
     page of n rows costs O(n) per part instead of sorting the actor's whole visible set. An
     empty list means "use the scope as a whole" (scope all, nothing visible, or too many teams).
     Callers still apply ``scope()`` to the outer query: parts only speed it up, never widen it.
+    ``teams_together`` makes one part of all the teams: a walk that reads a fixed number of
+    rows per part (search) then reads the teams' newest rows once, not once per team.
     """
     rule = rule_of(model)
     user = active_user(actor)
@@ -241,7 +243,11 @@ def scope_parts(actor: Actor | None, model: type[models.Model]) -> list[Q]:
         return []
     if len(keys.teams) > MAX_TEAM_PARTS:
         return []
-    parts = [Q(owner_id=owner_id) for owner_id in keys.owners] + [Q(team_id=team_id) for team_id in keys.teams]
+    parts = [Q(owner_id=owner_id) for owner_id in keys.owners]
+    if teams_together and keys.teams:
+        parts.append(Q(team_id__in=keys.teams))
+    else:
+        parts += [Q(team_id=team_id) for team_id in keys.teams]
     parts.append(Q(pk__in=_shared_ids(user, rule.record_type, for_change=False)))
     return parts
 

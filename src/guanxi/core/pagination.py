@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Model, Q, QuerySet
 from django.db.models.sql.where import WhereNode
 from django.utils.dateparse import parse_datetime
@@ -128,6 +127,7 @@ class PagePlan:
     ``candidates(prepare, order_by, limit)`` gets ``prepare`` (applies the page's ordering and
     cursor to an unfiltered base queryset) and returns the keys among which the page lies, or
     None; then ``evaluate`` runs the page query its own way (e.g. with planner settings).
+    Keys must come from the page's own scoped, filtered rows: the page is then read by key alone.
     """
 
     candidates: Callable[[Callable[[QuerySet[Any]], QuerySet[Any]], tuple[str, str], int], list[Any] | None]
@@ -171,16 +171,26 @@ def paginate(
     if plan is not None:
         keys = plan.candidates(lambda base: base.order_by(*order_by).filter(after), order_by, limit)
         if keys is not None:
-            qs, parts = qs.filter(pk__in=keys), ()
+            # The keys come from the scoped, filtered queryset: read the page by key alone (with
+            # the conditions again, PostgreSQL would AND them with a trigram bitmap of every match).
+            qs, parts = _without_conditions(qs).filter(pk__in=keys), ()
         else:
             rows = plan.evaluate(qs[: limit + 1])
             return _page(rows, limit, field, token)
     if len(parts) > 1:
-        top = [qs.filter(part).values("pk")[: limit + 1] for part in parts]
-        # Every id list comes from the scoped, filtered queryset, so the outer query needs none of
-        # its conditions again: dropping them lets the database start from the few ids.
-        qs = _without_conditions(qs).filter(reduce(operator.or_, (Q(pk__in=ids) for ids in top)))
+        # Every key comes from the scoped, filtered queryset, so the outer query needs none of its
+        # conditions again. The keys go in as a literal list: as subqueries (``pk IN (…) OR pk IN
+        # (…)``) PostgreSQL cannot estimate them and walks the whole list in order instead.
+        qs = _without_conditions(qs).filter(pk__in=_part_keys(qs, parts, limit))
     return _page(list(qs[: limit + 1]), limit, field, token)
+
+
+def _part_keys(qs: QuerySet[M], parts: Sequence[Q], limit: int) -> list[Any]:
+    """The first ``limit`` + 1 keys of each scope part, each part walking its own index in order."""
+    tops = [qs.filter(part).values_list("pk", flat=True)[: limit + 1] for part in parts]
+    if connections[qs.db].features.supports_slicing_ordering_in_compound:
+        return list(tops[0].union(*tops[1:], all=True))  # one round trip
+    return [pk for top in tops for pk in top]
 
 
 def _page(rows: list[Any], limit: int, field: str, token: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from guanxi.accounts import access
@@ -32,3 +32,24 @@ def idempotency_records_purge() -> int:
     cutoff = timezone.now() - timedelta(hours=settings.GUANXI_IDEMPOTENCY_HOURS)
     deleted, _per_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+SQLITE_ANALYSIS_LIMIT = 1000  # index rows sampled per index by SQLite's ANALYZE: seconds at millions of rows
+
+
+def planner_statistics_refresh(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Let the database's query planner know the tables' sizes and how selective each index is.
+
+    Without statistics SQLite guesses that every index narrows a table to ten rows, and then
+    reads a manager's whole team (hundreds of thousands of customers) instead of the few
+    search candidates: 400 ms instead of 10 ms at a million customers. PostgreSQL's autovacuum
+    gathers them by itself, but only some time after a bulk load. Run nightly, after ``guanxi
+    demo`` and after large imports.
+    """
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")

@@ -21,3 +21,9 @@ def health_ping_process(ping_id: int) -> None:
 def idempotency_records_purge() -> None:
     """Hourly: drop stored Idempotency-Key answers past the replay window."""
     services.idempotency_records_purge()
+
+
+@db_periodic_task(crontab(hour="4", minute="10"))
+def planner_statistics_refresh() -> None:
+    """Nightly: refresh the query planner's statistics, so searches and lists keep their index paths as data grows."""
+    services.planner_statistics_refresh()

@@ -15,8 +15,11 @@ Design and measurements: ``docs/dev/search-design.md``. In short:
   ``grams`` (each two-character token as one pseudo-trigram) and ``scope`` (owner and team as one
   private-use trigram each), kept in step by triggers, so a probe counts *in-scope* candidates
   and stops early.
-* PostgreSQL: a bounded walk of the newest rows of each scope part first; when that does not fill
-  the page, one scoped query on the composite trigram GIN index (``pg_trgm`` + ``btree_gin``).
+* PostgreSQL: a bounded walk of the newest rows of each scope part first (the database filters
+  and stops at the page's last match; all the teams of a scope are one part); when that does not
+  fill the page, one scoped query on the composite trigram GIN index (``pg_trgm`` + ``btree_gin``).
+* Both need planner statistics (``core.services.planner_statistics_refresh``): without them
+  SQLite reads a manager's whole team instead of the few candidates.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
@@ -268,15 +271,6 @@ def search_q(q: str) -> Q:
     return Q(name__startswith=term.value) | Q(name_key__startswith=term.value.lower())
 
 
-def matches(term: Term, search_text: str, search_grams: str) -> bool:
-    """Python twin of ``search_q`` for the text kinds (used by the bounded walk)."""
-    if term.kind == "text":
-        return any(value in search_text for value in (term.value, *term.alternatives))
-    if term.kind == "gram":
-        return f" {term.value} " in search_grams
-    raise ValueError(term.kind)
-
-
 # --- candidate keys ----------------------------------------------------------------------
 
 
@@ -370,27 +364,44 @@ def prepare(
         shared = access.shared_record_ids(actor, RECORD_TYPE)
         return searched.filter(Q(pk__in=ids) | Q(pk__in=shared)), [], None
     if connection.vendor == "postgresql":
-        return searched, parts, PagePlan(candidates=_pg_walk(term, base, parts), evaluate=_pg_index_rows)
+        walk = access.scope_parts(actor, base.model, teams_together=True) if parts else []
+        return searched, parts, PagePlan(candidates=_pg_walk(search_q(q), base, walk), evaluate=_pg_index_rows)
     return searched, parts, None
 
 
 # --- PostgreSQL: bounded walk, then the scoped GIN index ------------------------------------
 
 
-def _pg_walk(term: Term, base: QuerySet[Any], parts: list[Q]) -> Any:
+def _pg_walk(match: Q, base: QuerySet[Any], parts: list[Q]) -> Any:
     def candidates(prepare: Any, order_by: tuple[str, str], limit: int) -> list[Any] | None:
         """Keys of the page from the newest ``WALK_ROWS`` rows of each scope part, or None.
 
         Exact when every part either produced ``limit`` + 1 matches or was shorter than the walk.
+        One statement for all parts; the database filters each part's window and stops at the
+        ``limit`` + 1st match, so a common term reads a few hundred rows and ships only keys.
+        A part's window row number ``WALK_ROWS`` comes back too, to tell a full window from a short part.
         """
+        hit = Case(When(match, then=Value(True)), default=Value(False), output_field=BooleanField())
+        statements, params = [], []
+        walked = parts or [Q()]
+        for number, part in enumerate(walked):
+            window = prepare(base.filter(part)).annotate(hit=hit).values_list("pk", "hit")[:WALK_ROWS]
+            sql, window_params = window.query.sql_with_params()
+            statements.append(
+                f"(SELECT {number}, w.pk, w.hit, w.rn FROM (SELECT v.pk, v.hit, row_number() OVER () AS rn "  # noqa: S608
+                f"FROM ({sql}) v(pk, hit)) w WHERE w.hit OR w.rn = {WALK_ROWS} LIMIT {limit + 2})"
+            )
+            params += window_params
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(statements), params)
+            rows = cursor.fetchall()
         hits: list[Any] = []
-        for part in parts or [Q()]:
-            window = prepare(base.filter(part)).values_list("pk", "search_text", "search_grams")[:WALK_ROWS]
-            rows = list(window)
-            found = [pk for pk, text, grams in rows if matches(term, text, grams)]
-            if len(found) <= limit and len(rows) == WALK_ROWS:
-                return None
-            hits += found[: limit + 1]
+        for number in range(len(walked)):
+            mine = [(pk, matched, rn) for part, pk, matched, rn in rows if part == number]
+            found = [pk for pk, matched, _ in mine if matched][: limit + 1]
+            if len(found) <= limit and any(rn == WALK_ROWS for _, _, rn in mine):
+                return None  # a full window without enough matches: the index decides
+            hits += found
         return hits
 
     return candidates

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
 from guanxi.core.errors import InvalidInput
+from guanxi.core.services import planner_statistics_refresh
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.services import bulk
 from guanxi.dataio.files import DataRow, Sniffed, data_rows, stored_path
@@ -48,6 +49,7 @@ from guanxi.dataio.services.rows import Lookups, Parsed, RowContext, customer_re
 
 logger = logging.getLogger(__name__)
 CHECK, APPLY = "check", "apply"
+STATISTICS_AFTER_ROWS = 10_000  # an import that created this many rows refreshes the planner's statistics
 
 
 class LostClaim(Exception):
@@ -487,6 +489,8 @@ def job_process(*, job_id: Any) -> None:
             _undo(run) if job.phase == "undo" else _run_phase(run)
             more = _advance(job, claim)
             job.refresh_from_db()
+        if job.created_count >= STATISTICS_AFTER_ROWS:
+            planner_statistics_refresh()  # a table that grew by thousands of rows: plan with its new size
     except LostClaim:
         _after_cancel(job_id)
     except InvalidInput as exc:

@@ -154,7 +154,8 @@ def build_indexes(wanted: dict[str, dict[str, str]]) -> None:
 
 
 def finish(loaded: Sequence[type[models.Model]]) -> None:
-    """After a load outside a transaction: fold the SQLite WAL back, or let PostgreSQL gather statistics."""
+    """After a load outside a transaction: fold the SQLite WAL back, or let PostgreSQL gather statistics
+    (and set the visibility map). The command then refreshes every planner statistic on both."""
     if connection.in_atomic_block:
         return
     with connection.cursor() as cursor:

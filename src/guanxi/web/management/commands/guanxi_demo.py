@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from guanxi.core.services import planner_statistics_refresh
 from guanxi.web.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 from guanxi.web.demo_scale import DEFAULT_SEED
 from guanxi.web.demo_scale.load import DemoScaleRefused, demo_scale_load
@@ -27,7 +28,10 @@ class Command(BaseCommand):
         logins = ", ".join(name for name, *_rest in DEMO_USERS)
         count = options["customers"]
         if count is None:
-            state = "created" if demo_load() else "already present"
+            created = demo_load()
+            if created:
+                planner_statistics_refresh()
+            state = "created" if created else "already present"
             self.stdout.write(f"Demo data {state}. Logins: {logins} (password: {DEMO_PASSWORD})")
             return
         if count < 0:
@@ -38,6 +42,7 @@ class Command(BaseCommand):
             )
         except DemoScaleRefused as refused:
             raise CommandError(str(refused)) from refused
+        planner_statistics_refresh()  # also when resuming: an interrupted load may have ended before it
         if result.created == 0:
             self.stdout.write(f"{result.customers:,} generated customers already present (seed {options['seed']}).")
         else:
