@@ -209,6 +209,11 @@ def _postgres(home: Path) -> Iterator[dict[str, str]]:
         _run(_as_postgres([*initdb, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"]))
     sockets = Path(tempfile.mkdtemp(prefix="guanxi-bench-pg-"))
     _give_to_postgres(sockets)
+    # We hold this key's lock, so a server still running on the data directory is an orphan of
+    # a benchmark that was killed (SIGTERM skips the ``finally`` below): stop it first.
+    pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data)]
+    if subprocess.run(_as_postgres([*pg_ctl, "status"]), check=False, capture_output=True).returncode == 0:  # noqa: S603
+        subprocess.run(_as_postgres([*pg_ctl, "-m", "fast", "-w", "stop"]), check=False, capture_output=True)  # noqa: S603
     port = _start(data, sockets)
     try:
         secret = home / "password"

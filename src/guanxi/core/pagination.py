@@ -177,20 +177,31 @@ def paginate(
         else:
             rows = plan.evaluate(qs[: limit + 1])
             return _page(rows, limit, field, token)
-    if len(parts) > 1:
-        # Every key comes from the scoped, filtered queryset, so the outer query needs none of its
-        # conditions again. The keys go in as a literal list: as subqueries (``pk IN (…) OR pk IN
-        # (…)``) PostgreSQL cannot estimate them and walks the whole list in order instead.
-        qs = _without_conditions(qs).filter(pk__in=_part_keys(qs, parts, limit))
-    return _page(list(qs[: limit + 1]), limit, field, token)
+    # First the page's keys, then its rows by key. Every key comes from the scoped, filtered
+    # queryset, so the second query needs none of its conditions again.
+    # * The keys are read without the joins of ``select_related``: with statistics, SQLite would
+    #   otherwise start from the small joined table (the users) and sort a million customers.
+    # * The keys go in as a literal list: as subqueries (``pk IN (…) OR pk IN (…)``) PostgreSQL
+    #   cannot estimate them and walks the whole list in order instead.
+    keys = _part_keys(qs, parts, limit) if len(parts) > 1 else list(qs.values_list("pk", flat=True)[: limit + 1])
+    return _page(list(_without_conditions(qs).filter(pk__in=keys)[: limit + 1]), limit, field, token)
 
 
 def _part_keys(qs: QuerySet[M], parts: Sequence[Q], limit: int) -> list[Any]:
-    """The first ``limit`` + 1 keys of each scope part, each part walking its own index in order."""
-    tops = [qs.filter(part).values_list("pk", flat=True)[: limit + 1] for part in parts]
-    if connections[qs.db].features.supports_slicing_ordering_in_compound:
-        return list(tops[0].union(*tops[1:], all=True))  # one round trip
-    return [pk for top in tops for pk in top]
+    """The first ``limit`` + 1 keys of each scope part, each part walking its own index in order.
+
+    One statement (``UNION ALL`` of the parts, each ordered and limited in its own subquery, which
+    Django's ``union()`` refuses on SQLite), so the round trips do not grow with the parts.
+    """
+    statements, params = [], []
+    for number, part in enumerate(parts):
+        top = qs.filter(part).values_list("pk", flat=True)[: limit + 1]
+        sql, part_params = top.query.get_compiler(using=qs.db).as_sql()
+        statements.append(f"SELECT * FROM ({sql}) AS part{number}")  # noqa: S608 -- compiled by Django, values as params
+        params += list(part_params)
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(statements), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _page(rows: list[Any], limit: int, field: str, token: str) -> dict[str, Any]:

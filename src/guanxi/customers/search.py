@@ -33,7 +33,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Expression, IntegerField, Q, QuerySet, Value, When
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
@@ -316,8 +316,22 @@ def _phone_probe(term: Term) -> list[Any] | None:
     return list(keys)
 
 
-def _sqlite_probe(term: Term, actor: User | Any) -> list[Any] | None:
-    """Primary keys of every in-scope (owner/team) candidate, or None when there are too many."""
+class RowId(Expression):
+    """SQLite's ``rowid`` of the query's main table: the FTS table's key, and the cheapest lookup."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.rowid", ()
+
+
+def _sqlite_probe(term: Term, actor: User | Any) -> list[int] | None:
+    """Row ids of every in-scope (owner/team) candidate, or None when there are too many.
+
+    Row ids, not primary keys: the FTS table gives them without touching the customer rows, and
+    the page then reads each candidate by its rowid once (a UUID key costs an index lookup first).
+    """
     if term.kind == "text":
         values = (term.value, *term.alternatives)
         match = " OR ".join(f"search_text : {_fts_phrase(value)}" for value in values)
@@ -330,9 +344,7 @@ def _sqlite_probe(term: Term, actor: User | Any) -> list[Any] | None:
         match = f"({match}) AND ({' OR '.join(f'scope : {_fts_phrase(key)}' for key in keys)})"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.id FROM customers_search s JOIN customers_customer c ON c.rowid = s.rowid "
-            "WHERE customers_search MATCH %s LIMIT %s",
-            [match, PROBE_LIMIT + 1],
+            "SELECT rowid FROM customers_search WHERE customers_search MATCH %s LIMIT %s", [match, PROBE_LIMIT + 1]
         )
         ids = [row[0] for row in cursor.fetchall()]
     return None if len(ids) > PROBE_LIMIT else ids
@@ -362,7 +374,7 @@ def prepare(
         if ids is None:
             return searched, parts, None  # a common term: walking the ordered list stops early
         shared = access.shared_record_ids(actor, RECORD_TYPE)
-        return searched.filter(Q(pk__in=ids) | Q(pk__in=shared)), [], None
+        return searched.alias(_rowid=RowId()).filter(Q(_rowid__in=ids) | Q(pk__in=shared)), [], None
     if connection.vendor == "postgresql":
         walk = access.scope_parts(actor, base.model, teams_together=True) if parts else []
         return searched, parts, PagePlan(candidates=_pg_walk(search_q(q), base, walk), evaluate=_pg_index_rows)

@@ -28,7 +28,7 @@ from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
 from guanxi.core.errors import InvalidInput
 from guanxi.core.services import planner_statistics_refresh
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import Contact, Customer, Position
 from guanxi.customers.services import bulk
 from guanxi.dataio.files import DataRow, Sniffed, data_rows, stored_path
 from guanxi.dataio.models import (
@@ -490,7 +490,8 @@ def job_process(*, job_id: Any) -> None:
             more = _advance(job, claim)
             job.refresh_from_db()
         if job.created_count >= STATISTICS_AFTER_ROWS:
-            planner_statistics_refresh()  # a table that grew by thousands of rows: plan with its new size
+            # Tables that grew by thousands of rows: plan with their new sizes.
+            planner_statistics_refresh([Customer, Contact, Position])
     except LostClaim:
         _after_cancel(job_id)
     except InvalidInput as exc:
