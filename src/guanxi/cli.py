@@ -1,4 +1,4 @@
-"""The ``guanxi`` command: serve, worker, demo, manage and bench.
+"""The ``guanxi`` command: serve, worker, demo, manage, bench and insights.
 
 Every subcommand runs with ``DJANGO_SETTINGS_MODULE=guanxi.settings`` and inherits the
 environment (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, …) unchanged.
@@ -286,6 +286,31 @@ def _bench_one(bench_dir: Path, name: str, path: Path, size: str, customers: int
     return True
 
 
+# --- insights --------------------------------------------------------------------------
+
+
+def cmd_insights_clv(args: argparse.Namespace) -> int:
+    """Fit BG/NBD and Gamma-Gamma on a summary file: parameters as JSON, predictions to --out."""
+    from guanxi.insights.clv_files import SummaryError, clv_fit, predictions_write, summary_read
+
+    if args.horizon_weeks <= 0 or args.monthly_discount_rate < 0:
+        print("guanxi insights clv: --horizon-weeks must be > 0 and --monthly-discount-rate >= 0", file=sys.stderr)
+        return 2
+    try:
+        summary = summary_read(Path(args.summary))
+        result = clv_fit(summary, horizon_weeks=args.horizon_weeks, monthly_discount_rate=args.monthly_discount_rate)
+    except SummaryError as error:
+        print(f"guanxi insights clv: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError) as error:  # the kernels' FitError and data checks
+        print(f"guanxi insights clv: cannot fit these data: {error}", file=sys.stderr)
+        return 1
+    if args.out:
+        predictions_write(result, Path(args.out))
+    print(json.dumps(result.parameters, indent=2))
+    return 0
+
+
 # --- command line -----------------------------------------------------------------------
 
 
@@ -316,6 +341,23 @@ def _parser() -> argparse.ArgumentParser:
         "--customers", type=int, default=None, help="database size for benches that take one (e.g. search)"
     )
     bench.set_defaults(handler=cmd_bench)
+
+    insights = commands.add_parser("insights", help="analytics on files, without the database")
+    analyses = insights.add_subparsers(dest="analysis", required=True, metavar="ANALYSIS")
+    clv = analyses.add_parser(
+        "clv",
+        help="lifetime value (BG/NBD + Gamma-Gamma) from a per-customer summary",
+        description="Reads customer_id, frequency, recency, T, monetary_value (times in weeks); prints the "
+        "fitted parameters as JSON; with --out writes customer_id, expected_purchases, p_alive, "
+        "expected_avg_spend, clv per customer.",
+    )
+    clv.add_argument("--summary", required=True, metavar="FILE.csv", help="the per-customer summary (UTF-8 CSV)")
+    clv.add_argument("--horizon-weeks", type=float, default=52.0, help="prediction horizon (default 52)")
+    clv.add_argument(
+        "--monthly-discount-rate", type=float, default=0.01, help="CLV discount rate per month (default 0.01)"
+    )
+    clv.add_argument("--out", metavar="PREDICTIONS.csv", help="write the per-customer predictions here")
+    clv.set_defaults(handler=cmd_insights_clv)
     return parser
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidInput
+from guanxi.core.spreadsheet import neutralise
 from guanxi.dataio.columns import cell_text
 from guanxi.dataio.models import FileFormat
 
@@ -31,7 +32,6 @@ MAX_COLUMNS = 200
 MAX_HEADER_CELL = 200
 READ_BLOCK = 1 << 16
 XLSX_MAX_RATIO = 200  # a sheet's XML compresses ~10-20×; a zip bomb far more
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def file_error(message: str) -> InvalidInput:
@@ -259,20 +259,6 @@ def count_rows(path: Path, sniffed: Sniffed, width: int) -> int:
 
 
 # --- writing --------------------------------------------------------------------------------
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (= + - @ tab CR first) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unneutralise(value: str) -> str:
-    """Undo ``neutralise`` on import, so an exported or error file can be imported again unchanged."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 class _Line:

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.core.errors import InvalidInput
+from guanxi.core.spreadsheet import unneutralise
 from guanxi.customers.models import Contact, Customer, Position
 from guanxi.customers.services import bulk
 from guanxi.dataio.columns import Column, columns_of, parse_choice, parse_date, unknown_choice_message
-from guanxi.dataio.files import DataRow, unneutralise
+from guanxi.dataio.files import DataRow
 from guanxi.dataio.models import ImportKind
 
 
