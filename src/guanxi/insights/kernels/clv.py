@@ -24,6 +24,7 @@ from scipy.special import digamma, expit, gammaln, hyp2f1
 
 FloatArray = NDArray[np.float64]
 START = 0.1  # every parameter starts here (on the log scale: -2.3); the likelihoods are well behaved
+LOG_BOUND = 15.0  # parameters stay within exp(-15) .. exp(15) (times and spends are scaled to about 10)
 
 
 class NotFittedError(RuntimeError):
@@ -70,12 +71,22 @@ def summary_weights(*columns: ArrayLike) -> tuple[list[FloatArray], FloatArray, 
 
 
 def _minimise(objective: Any, size: int) -> FloatArray:
-    result = minimize(objective, np.full(size, np.log(START)), jac=True, method="L-BFGS-B")
+    """Minimise over the logarithms of the parameters, each kept within exp(+-LOG_BOUND)."""
+
+    def quiet(log_theta: FloatArray) -> tuple[float, FloatArray]:
+        with np.errstate(all="ignore"):  # overflow on a trial step is answered with inf, not a warning
+            value, gradient = objective(log_theta)
+        if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
+            return np.inf, np.zeros(size)
+        return value, gradient
+
+    start = np.full(size, np.log(START))
+    result = minimize(quiet, start, jac=True, method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * size)
+    unidentified = "the data may not identify the parameters (too few customers, or no variation in purchases or spend)"
     if not result.success or not np.all(np.isfinite(result.x)):
-        raise FitError(
-            f"the fit did not converge ({result.message}); the data may not identify the parameters "
-            "(too few customers, or no variation in purchases or spend)"
-        )
+        raise FitError(f"the fit did not converge ({result.message}); {unidentified}")
+    if np.any(np.abs(result.x) >= LOG_BOUND - 1e-3):
+        raise FitError(f"a parameter ran off to its limit; {unidentified}")
     params: FloatArray = np.exp(result.x)
     return params
 
