@@ -22,6 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
+from guanxi.insights.kernels.inputs import floats
+
 FloatArray = NDArray[np.float64]
 START = 0.1  # every parameter starts here (on the log scale: -2.3); the likelihoods are well behaved
 LOG_BOUND = 15.0  # parameters stay within exp(-15) .. exp(15) (times and spends are scaled to about 10)
@@ -35,19 +37,10 @@ class FitError(RuntimeError):
     """The optimiser did not converge, or the data cannot identify the parameters."""
 
 
-def _floats(values: ArrayLike, name: str) -> FloatArray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} holds missing or infinite values")
-    return array
-
-
 def _weights(weights: ArrayLike | None, size: int) -> FloatArray:
     if weights is None:
         return np.ones(size)
-    array = _floats(weights, "weights")
+    array = floats(weights, "weights")
     if array.shape != (size,) or np.any(array < 0):
         raise ValueError("weights must be one non-negative number per customer")
     return array
@@ -154,7 +147,7 @@ class BetaGeoModel:
         FitError
             If the optimiser does not converge.
         """
-        x, t_x, age = _floats(frequency, "frequency"), _floats(recency, "recency"), _floats(T, "T")
+        x, t_x, age = floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
         if not x.shape == t_x.shape == age.shape:
             raise ValueError("frequency, recency and T must have one value per customer")
         if x.size == 0:
@@ -193,7 +186,7 @@ class BetaGeoModel:
     def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """Expected purchases in the next ``t`` time units given the history (paper, equation 10)."""
         p = self._fitted()
-        x, t_x, age = _floats(frequency, "frequency"), _floats(recency, "recency"), _floats(T, "T")
+        x, t_x, age = floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
         z = t / (p.alpha + age + t)
         first = (p.a + p.b + x - 1) / (p.a - 1)
         hyp = hyp2f1(p.r + x, p.b + x, p.a + p.b + x - 1, z)
@@ -207,7 +200,7 @@ class BetaGeoModel:
     def probability_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """P(the customer is still active at T | history) (Fader, Hardie & Lee 2005, appendix)."""
         p = self._fitted()
-        x, t_x, age = _floats(frequency, "frequency"), _floats(recency, "recency"), _floats(T, "T")
+        x, t_x, age = floats(frequency, "frequency"), floats(recency, "recency"), floats(T, "T")
         log_odds = (p.r + x) * np.log((p.alpha + age) / (p.alpha + t_x)) + np.log(p.a / (p.b + np.maximum(x, 1) - 1))
         result: FloatArray = np.where(x == 0, 1.0, expit(-log_odds))
         return result
@@ -265,7 +258,7 @@ class GammaGammaModel:
         FitError
             If the optimiser does not converge.
         """
-        x, m = _floats(frequency, "frequency"), _floats(monetary_value, "monetary_value")
+        x, m = floats(frequency, "frequency"), floats(monetary_value, "monetary_value")
         if x.shape != m.shape:
             raise ValueError("frequency and monetary_value must have one value per customer")
         w = _weights(weights, x.size)
@@ -304,7 +297,7 @@ class GammaGammaModel:
         Customers without repeat purchases get the population mean p * gamma / (q - 1).
         """
         g = self._fitted()
-        x, m = _floats(frequency, "frequency"), _floats(monetary_value, "monetary_value")
+        x, m = floats(frequency, "frequency"), floats(monetary_value, "monetary_value")
         population = g.p * g.gamma / (g.q - 1)
         own = (g.gamma + m * x) * g.p / (g.p * x + g.q - 1)
         result: FloatArray = np.where(x > 0, own, population)

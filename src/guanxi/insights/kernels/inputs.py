@@ -1,0 +1,16 @@
+"""Checking the arrays a kernel is given: one dimension, finite numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def floats(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``values`` as a one-dimensional float array; ValueError naming ``name`` otherwise."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} holds missing or infinite values")
+    return array
