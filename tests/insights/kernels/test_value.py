@@ -128,7 +128,7 @@ def test_value_classes_partition_customers_and_negative_means_a_net_loss(rows: l
 
 def test_kernels_import_no_django() -> None:
     code = (
-        "import sys; import guanxi.insights.kernels.clv, guanxi.insights.kernels.value; "
+        "import sys; import guanxi.insights.kernels.clv, guanxi.insights.kernels.value, guanxi.insights.kernels.profit, guanxi.insights.kernels.grading; "
         "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
