@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guanxi.insights.kernels.profit import CHANNELS, CostRates, ServiceLoad, profit_breakdown
+from guanxi.insights.kernels.profit import CostRates, ServiceLoad, profit_breakdown
+
+CHANNELS = ("phone", "sms", "email", "meeting", "wechat", "web", "other")
 
 RATES = CostRates(
     per_interaction=(10, 1, 1, 300, 2, 0, 5),
@@ -83,8 +85,8 @@ def test_bad_rates_and_shapes_are_refused() -> None:
     with pytest.raises(ValueError, match="one cost per channel"):
         profit_breakdown([1], [0], [0], load, CostRates(per_interaction=(1.0,)))
     with pytest.raises(ValueError, match=">= 0"):
-        profit_breakdown([1], [0], [0], load, CostRates(per_ticket=-5))
-    with pytest.raises(ValueError, match="customers x 7 channels"):
+        profit_breakdown([1], [0], [0], load, CostRates(per_interaction=RATES.per_interaction, per_ticket=-5))
+    with pytest.raises(ValueError, match="customers x channels"):
         profit_breakdown([1, 2], [0, 0], [0, 0], load, RATES)
     with pytest.raises(ValueError, match="one value per customer"):
         profit_breakdown([1], [0, 0], [0], load, RATES)

@@ -16,26 +16,25 @@ from guanxi.insights.kernels.inputs import floats
 
 FloatArray = NDArray[np.float64]
 
-CHANNELS = ("phone", "sms", "email", "meeting", "wechat", "web", "other")
-
 
 @dataclass(frozen=True)
 class CostRates:
     """Unit costs set by a manager, in the currency of the figures.
 
-    ``per_interaction`` follows ``CHANNELS``; ``late_payment_rate_per_day`` is the financing
-    cost of money owed past its due date (e.g. 0.0002 = 7.3 % a year).
+    ``per_interaction`` has one cost per column of ``ServiceLoad.interactions`` (the caller's
+    channels, in the caller's order); ``late_payment_rate_per_day`` is the financing cost of
+    money owed past its due date (e.g. 0.0002 = 7.3 % a year).
     """
 
-    per_interaction: tuple[float, ...] = (8.0, 0.5, 1.0, 200.0, 2.0, 0.5, 5.0)
+    per_interaction: tuple[float, ...]
     per_visit_hour: float = 150.0
     per_ticket: float = 120.0
     per_return: float = 80.0
     late_payment_rate_per_day: float = 0.0002
 
-    def check(self) -> None:
-        if len(self.per_interaction) != len(CHANNELS):
-            raise ValueError(f"per_interaction needs one cost per channel: {', '.join(CHANNELS)}")
+    def check(self, channels: int) -> None:
+        if len(self.per_interaction) != channels:
+            raise ValueError(f"per_interaction needs one cost per channel ({channels})")
         numbers = [*self.per_interaction, self.per_visit_hour, self.per_ticket, self.per_return]
         if any(not np.isfinite(v) or v < 0 for v in [*numbers, self.late_payment_rate_per_day]):
             raise ValueError("unit costs must be numbers >= 0")
@@ -45,8 +44,8 @@ class CostRates:
 class ServiceLoad:
     """What serving each customer took in the period (one value per customer in every array).
 
-    ``interactions`` has one column per channel of ``CHANNELS``; ``overdue_amount_days`` is the
-    sum over late payments of amount x days late.
+    ``interactions`` has one row per customer and one column per channel; ``overdue_amount_days``
+    is the sum over late payments of amount x days late.
     """
 
     interactions: NDArray[np.float64]
@@ -82,12 +81,12 @@ def profit_breakdown(
     revenue: ArrayLike, product_cost: ArrayLike, discount: ArrayLike, load: ServiceLoad, rates: CostRates
 ) -> ProfitBreakdown:
     """Profit after cost to serve, with every component (Kaplan's customer profitability)."""
-    rates.check()
     sales, cost, given = floats(revenue, "revenue"), floats(product_cost, "product_cost"), floats(discount, "discount")
     size = sales.size
     interactions = np.asarray(load.interactions, dtype=np.float64)
-    if interactions.shape != (size, len(CHANNELS)):
-        raise ValueError(f"interactions must be customers x {len(CHANNELS)} channels")
+    if interactions.ndim != 2 or interactions.shape[0] != size:
+        raise ValueError("interactions must be customers x channels")
+    rates.check(interactions.shape[1])
     parts = [floats(getattr(load, f.name), f.name) for f in fields(load) if f.name != "interactions"]
     if cost.size != size or given.size != size or any(part.size != size for part in parts):
         raise ValueError("every figure needs one value per customer")
