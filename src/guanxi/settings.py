@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.contracts",
     "guanxi.dataio",
+    "guanxi.insights",
     "guanxi.web",
 ]
 

@@ -83,11 +83,14 @@ class RfmScores:
         return code
 
 
-def rfm_scores(recency_days: ArrayLike, frequency: ArrayLike, monetary: ArrayLike, *, bins: int = 5) -> RfmScores:
-    """Quantile RFM scores among the customers who bought (frequency > 0); the others score 0.
+def rfm_scores(
+    recency_days: ArrayLike, frequency: ArrayLike, monetary: ArrayLike, *, bins: int = 5, rated: ArrayLike | None = None
+) -> RfmScores:
+    """Quantile RFM scores among the ``rated`` customers (default: frequency > 0); the others score 0.
 
     Recency is the number of days since the last purchase (fewer is better), frequency the
-    number of purchases, monetary the revenue or profit of the period.
+    number of purchases, monetary the revenue or profit of the period. Rate everyone who ever
+    bought to give a lapsed customer (no purchase in the period) the low scores they earned.
     """
     days, count, money = (
         floats(recency_days, "recency_days"),
@@ -96,7 +99,7 @@ def rfm_scores(recency_days: ArrayLike, frequency: ArrayLike, monetary: ArrayLik
     )
     if not days.shape == count.shape == money.shape:
         raise ValueError("recency, frequency and monetary must have one value per customer")
-    buyers = count > 0
+    buyers = count > 0 if rated is None else np.asarray(rated, dtype=bool)
     return RfmScores(
         recency=quantile_scores(days, bins=bins, higher_is_better=False, rated=buyers),
         frequency=quantile_scores(count, bins=bins, rated=buyers),

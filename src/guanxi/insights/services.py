@@ -1,0 +1,388 @@
+"""The value engine: read the purchase history in bulk, run the kernels, store every customer's figures.
+
+``value_recompute`` is the nightly full recompute (and the "recompute now" button). It reads
+through ``datasets`` (set-based SQL into numpy arrays), computes with ``kernels`` and writes one
+``CustomerValue`` row per customer plus the run record with a summary (Pareto, classes, CLV fit).
+"""
+
+from __future__ import annotations
+
+import logging
+import time as clock
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from guanxi.insights import datasets
+from guanxi.insights.kernels.clv import BetaGeoModel, FitError, GammaGammaModel, lifetime_value, summary_weights
+from guanxi.insights.kernels.profit import CostRates, ServiceLoad, profit_breakdown
+from guanxi.insights.kernels.value import ValueClass, ValueClassRule, pareto_curve, rfm_scores, value_classes
+from guanxi.insights.models import CustomerValue, RunStatus, ValueClassChoice, ValueRun, ValueSettings
+
+logger = logging.getLogger(__name__)
+WEEKS_PER_MONTH = 4.345
+WRITE_BATCH = 5000
+CLV_MIN_BUYERS, CLV_MIN_REPEAT_BUYERS = 30, 10  # fewer cannot identify BG/NBD's and Gamma-Gamma's parameters
+CLASS_CHOICES = {
+    ValueClass.MOST_VALUABLE: ValueClassChoice.MOST_VALUABLE,
+    ValueClass.MOST_GROWABLE: ValueClassChoice.MOST_GROWABLE,
+    ValueClass.NEGATIVE: ValueClassChoice.NEGATIVE,
+    ValueClass.OTHER: ValueClassChoice.OTHER,
+}
+# Parts of the cost to serve whose source records come with later modules (visits with their
+# hours, service tickets, receivables); until then they are zero and the run says so.
+NOT_AVAILABLE_YET = ("visit_cost", "ticket_cost", "financing_cost")
+
+
+def value_settings() -> ValueSettings:
+    settings_row, _created = ValueSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(day.day, 28))
+
+
+@dataclass
+class _Progress:
+    run: ValueRun
+    started: float
+    timings: dict[str, float]
+
+    def step(self, name: str, percent: int) -> None:
+        now = clock.perf_counter()
+        self.timings[self.run.step or "start"] = round(now - self.started, 3)
+        self.started = now
+        self.run.step, self.run.progress = name, percent
+        ValueRun.objects.filter(pk=self.run.pk).update(step=name, progress=percent)
+
+
+def value_run_start(*, as_of: date | None = None, requested_by: Any = None) -> ValueRun:
+    """A queued run record (the task then calls ``value_recompute``)."""
+    return ValueRun.objects.create(as_of=as_of or timezone.localdate(), requested_by=requested_by)
+
+
+def value_recompute(*, run: ValueRun) -> ValueRun:
+    """Recompute every customer's value figures as of ``run.as_of``; the run records how it went."""
+    ValueRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now(), error="")
+    run.refresh_from_db()
+    progress = _Progress(run=run, started=clock.perf_counter(), timings={})
+    try:
+        results = _recompute(run, progress)
+    except Exception as error:
+        logger.exception("value run %s failed", run.pk)
+        ValueRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
+        )
+        raise
+    progress.step("done", 100)
+    results["timings_s"] = progress.timings
+    ValueRun.objects.filter(pk=run.pk).update(status=RunStatus.DONE, finished_at=timezone.now(), results=results)
+    run.refresh_from_db()
+    return run
+
+
+def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
+    settings_row = value_settings()
+    as_of = run.as_of
+    start = months_before(as_of, settings_row.analysis_months) + timedelta(days=1)
+    previous_start = months_before(start - timedelta(days=1), settings_row.analysis_months) + timedelta(days=1)
+    parameters = _parameters(settings_row, start)
+    ValueRun.objects.filter(pk=run.pk).update(parameters=parameters)
+
+    progress.step("read", 5)
+    index = datasets.customer_index()
+    days = datasets.purchase_days(index, as_of=as_of)
+    returns = datasets.returned_orders(index, start=start, as_of=as_of)
+    interactions = datasets.interaction_counts(index, start=start, as_of=as_of)
+    size = index.size
+    ValueRun.objects.filter(pk=run.pk).update(customers=size, orders=int(days.orders.sum()))
+
+    progress.step("profit", 30)
+    today = (as_of - date(1970, 1, 1)).days
+    first_day = (start - date(1970, 1, 1)).days
+    previous_first = (previous_start - date(1970, 1, 1)).days
+    in_period = days.day >= first_day
+    in_previous = (days.day >= previous_first) & ~in_period
+
+    def per_customer(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(days.customer[mask], weights=values[mask], minlength=size)
+
+    revenue = per_customer(days.amount, in_period)
+    rates = CostRates(
+        per_interaction=tuple(float(settings_row.interaction_costs.get(c, 0)) for c in datasets.CHANNELS),
+        per_visit_hour=float(settings_row.cost_per_visit_hour),
+        per_ticket=float(settings_row.cost_per_ticket),
+        per_return=float(settings_row.cost_per_return),
+        late_payment_rate_per_day=float(settings_row.late_payment_rate_per_day),
+    )
+    zeros = np.zeros(size)
+    breakdown = profit_breakdown(
+        revenue,
+        per_customer(days.cost, in_period),
+        per_customer(days.discount, in_period),
+        ServiceLoad(
+            interactions=interactions,
+            visit_hours=zeros,
+            tickets=zeros,
+            returns=returns.returned_in_period.astype(np.float64),
+            overdue_amount_days=zeros,
+        ),
+        rates,
+    )
+    orders = per_customer(days.orders.astype(np.float64), in_period)
+    previous_revenue = per_customer(days.amount, in_previous)
+
+    progress.step("rfm", 45)
+    last = np.full(size, -1, dtype=np.int64)
+    if days.day.size:
+        np.maximum.at(last, days.customer, days.day)
+    bought = last >= 0
+    recency = np.where(bought, today - last, 0)
+    scores = rfm_scores(recency, orders, revenue, bins=settings_row.rfm_bins, rated=bought)
+    scores_rated = [scores.recency, scores.frequency, scores.monetary]
+
+    progress.step("lifetime value", 55)
+    clv = _lifetime_value(days, size, today, breakdown.gross_margin, revenue, settings_row)
+    future = clv["future_value"]
+
+    progress.step("classes", 75)
+    classes = value_classes(
+        breakdown.profit,
+        future,
+        ValueClassRule(
+            valuable_profit_share=float(settings_row.valuable_profit_share),
+            growable_share=float(settings_row.growable_share),
+        ),
+    )
+    rank = np.empty(size, dtype=np.int64)
+    rank[np.argsort(-breakdown.profit, kind="stable")] = np.arange(1, size + 1)
+    summary: dict[str, Any] = {
+        "customers": size,
+        "buyers_in_period": int(np.count_nonzero(orders)),
+        "classes": {CLASS_CHOICES[ValueClass(c)].value: int(np.count_nonzero(classes == c)) for c in ValueClass},
+        "not_available_yet": list(NOT_AVAILABLE_YET),
+        "clv": clv["summary"],
+        "pareto": _pareto_summary(breakdown.profit),
+        "total_profit": round(float(breakdown.profit.sum()), 2),
+        "total_revenue": round(float(revenue.sum()), 2),
+    }
+
+    progress.step("write", 85)
+    columns = {
+        "revenue": breakdown.revenue,
+        "product_cost": breakdown.product_cost,
+        "gross_margin": breakdown.gross_margin,
+        "discount": breakdown.discount,
+        "interaction_cost": breakdown.interaction_cost,
+        "visit_cost": breakdown.visit_cost,
+        "ticket_cost": breakdown.ticket_cost,
+        "return_cost": breakdown.return_cost,
+        "financing_cost": breakdown.financing_cost,
+        "cost_to_serve": breakdown.cost_to_serve,
+        "profit": breakdown.profit,
+        "previous_revenue": previous_revenue,
+        "future_value": future,
+        "lifetime_value": breakdown.profit + future,
+        "expected_spend": clv["expected_spend"],
+    }
+    _write(run, index, columns, breakdown.margin, orders, returns.returned_in_period, recency, bought, scores_rated,
+           clv, classes, rank)  # fmt: skip
+    return summary
+
+
+def _parameters(settings_row: ValueSettings, start: date) -> dict[str, Any]:
+    return {
+        "period_start": start.isoformat(),
+        "analysis_months": settings_row.analysis_months,
+        "rfm_bins": settings_row.rfm_bins,
+        "interaction_costs": settings_row.interaction_costs,
+        "cost_per_visit_hour": str(settings_row.cost_per_visit_hour),
+        "cost_per_ticket": str(settings_row.cost_per_ticket),
+        "cost_per_return": str(settings_row.cost_per_return),
+        "late_payment_rate_per_day": str(settings_row.late_payment_rate_per_day),
+        "valuable_profit_share": str(settings_row.valuable_profit_share),
+        "growable_share": str(settings_row.growable_share),
+        "clv_horizon_months": settings_row.clv_horizon_months,
+        "clv_monthly_discount_rate": str(settings_row.clv_monthly_discount_rate),
+        "settings_version": settings_row.version,
+    }
+
+
+def _pareto_summary(profit: np.ndarray) -> dict[str, Any]:
+    if profit.size == 0 or profit.sum() <= 0:
+        return {"available": False, "reason": "total profit is not positive"}
+    curve = pareto_curve(profit, target=0.8)
+    return {
+        "available": True,
+        "customers_for_80_percent": curve.customers_for_target,
+        "share_for_80_percent": round(curve.customer_share_for_target, 4),
+        "peak_share": round(curve.peak_share, 4),
+        "peak_customers": curve.peak_customers,
+        "destroyers": curve.destroyers,
+    }
+
+
+def _lifetime_value(
+    days: datasets.PurchaseDays,
+    size: int,
+    today: int,
+    gross_margin: np.ndarray,
+    revenue: np.ndarray,
+    settings_row: ValueSettings,
+) -> dict[str, Any]:
+    """BG/NBD + Gamma-Gamma on purchase occasions (weeks), valued at each customer's gross margin %."""
+    frequency, recency, age, monetary = _clv_summary(days, size, today)
+    bought = age > 0
+    result: dict[str, Any] = {
+        "expected_purchases": np.zeros(size),
+        "p_alive": np.full(size, np.nan),
+        "expected_spend": np.full(size, np.nan),
+        "future_value": np.zeros(size),
+    }
+    repeat = bought & (frequency > 0)
+    if bought.sum() < CLV_MIN_BUYERS or repeat.sum() < CLV_MIN_REPEAT_BUYERS:
+        reason = (
+            f"too few customers to fit lifetime value: {int(bought.sum())} buyers, {int(repeat.sum())} with repeat "
+            f"purchases (need {CLV_MIN_BUYERS} and {CLV_MIN_REPEAT_BUYERS})"
+        )
+        result["summary"] = {"fitted": False, "reason": reason, "buyers": int(bought.sum())}
+        return result
+    try:
+        (x, t_x, t_age), weights, _ = summary_weights(frequency[bought], recency[bought], age[bought])
+        purchases = BetaGeoModel().fit(x, t_x, t_age, weights=weights)
+        (xm, m), spend_weights, _ = summary_weights(frequency[repeat], monetary[repeat])
+        spend = GammaGammaModel().fit(xm, m, weights=spend_weights)
+    except (FitError, ValueError) as error:
+        result["summary"] = {"fitted": False, "reason": str(error), "buyers": int(bought.sum())}
+        return result
+    horizon = settings_row.clv_horizon_months * WEEKS_PER_MONTH
+    columns = (frequency[bought], recency[bought], age[bought])
+    total_revenue = revenue.sum()
+    population_margin = float(gross_margin.sum() / total_revenue) if total_revenue > 0 else 0.0
+    margin = np.full(size, population_margin)
+    np.divide(gross_margin, revenue, out=margin, where=revenue > 0)
+    margin = np.clip(margin, 0.0, 1.0)
+    result["expected_purchases"][bought] = purchases.expected_purchases(horizon, *columns)
+    result["p_alive"][bought] = purchases.probability_alive(*columns)
+    result["expected_spend"][bought] = spend.expected_average_spend(frequency[bought], monetary[bought])
+    result["future_value"][bought] = (
+        lifetime_value(
+            purchases,
+            spend,
+            *columns,
+            monetary[bought],
+            horizon=horizon,
+            period=WEEKS_PER_MONTH,
+            discount_rate=float(settings_row.clv_monthly_discount_rate),
+            margin=1.0,
+        )
+        * margin[bought]
+    )
+    if not all(np.all(np.isfinite(result[key][bought])) for key in ("expected_purchases", "p_alive", "future_value")):
+        result = {key: np.zeros(size) if key != "p_alive" else np.full(size, np.nan) for key in result}
+        result["expected_spend"] = np.full(size, np.nan)
+        result["summary"] = {"fitted": False, "reason": "the fitted model gives no finite predictions"}
+        return result
+    p, g = purchases.params_, spend.params_
+    result["summary"] = {
+        "fitted": True,
+        "buyers": int(bought.sum()),
+        "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b},
+        "gamma_gamma": {"p": g.p, "q": g.q, "gamma": g.gamma},
+        "horizon_weeks": horizon,
+    }
+    return result
+
+
+def _clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.ndarray, ...]:
+    """frequency (repeat purchase days), recency and T in weeks, mean spend of the repeat days."""
+    count = np.bincount(days.customer, minlength=size).astype(np.float64)
+    first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(size, -1, dtype=np.int64)
+    if days.day.size:
+        np.minimum.at(first, days.customer, days.day)
+        np.maximum.at(last, days.customer, days.day)
+    bought = count > 0
+    total = np.bincount(days.customer, weights=days.amount, minlength=size)
+    first_amount = np.zeros(size)
+    is_first = days.day == first[days.customer]
+    np.add.at(first_amount, days.customer[is_first], days.amount[is_first])
+    frequency = np.where(bought, count - 1, 0.0)
+    recency = np.where(bought, (last - first) / 7.0, 0.0)
+    age = np.where(bought, (today - first) / 7.0, 0.0)
+    monetary = np.zeros(size)
+    np.divide(total - first_amount, frequency, out=monetary, where=frequency > 0)
+    # A repeat customer whose repeat orders were all free has no spend to model: count them as one-time.
+    free = (frequency > 0) & (monetary <= 0)
+    frequency[free], recency[free] = 0.0, 0.0
+    return frequency, recency, age, monetary
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(f"{value:.2f}")
+
+
+def _write(
+    run: ValueRun,
+    index: datasets.CustomerIndex,
+    columns: dict[str, np.ndarray],
+    margin: np.ndarray,
+    orders: np.ndarray,
+    returns: np.ndarray,
+    recency: np.ndarray,
+    bought: np.ndarray,
+    scores: list[np.ndarray],
+    clv: dict[str, Any],
+    classes: np.ndarray,
+    rank: np.ndarray,
+) -> None:
+    """Upsert one row per customer (and drop rows of customers no longer there: cascade does that)."""
+    fields = [*columns, "margin", "orders", "returns", "recency_days", "rfm_recency", "rfm_frequency", "rfm_monetary",
+              "expected_purchases", "p_alive", "value_class", "profit_rank", "as_of", "run"]  # fmt: skip
+    as_lists = {name: values.tolist() for name, values in columns.items()}
+    expected, alive = clv["expected_purchases"].tolist(), clv["p_alive"].tolist()
+    margins, class_list = margin.tolist(), classes.tolist()
+    for begin in range(0, index.size, WRITE_BATCH):
+        rows = []
+        for i in range(begin, min(begin + WRITE_BATCH, index.size)):
+            values: dict[str, Any] = {
+                name: (None if np.isnan(v[i]) else _money(v[i])) if name == "expected_spend" else _money(v[i])
+                for name, v in as_lists.items()
+            }
+            rows.append(
+                CustomerValue(
+                    customer_id=index.ids[i],
+                    run=run,
+                    as_of=run.as_of,
+                    margin=None if np.isnan(margins[i]) else Decimal(f"{max(min(margins[i], 99999), -99999):.4f}"),
+                    orders=int(orders[i]),
+                    returns=int(returns[i]),
+                    recency_days=int(recency[i]) if bought[i] else None,
+                    rfm_recency=int(scores[0][i]),
+                    rfm_frequency=int(scores[1][i]),
+                    rfm_monetary=int(scores[2][i]),
+                    expected_purchases=Decimal(f"{expected[i]:.3f}"),
+                    p_alive=None if np.isnan(alive[i]) else Decimal(f"{alive[i]:.4f}"),
+                    value_class=CLASS_CHOICES[ValueClass(class_list[i])].value,
+                    profit_rank=int(rank[i]),
+                    **values,
+                )
+            )
+        with transaction.atomic():
+            CustomerValue.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["customer"], update_fields=fields
+            )

@@ -1,0 +1,214 @@
+"""The value engine on real records: profit after cost to serve, RFM, classes, CLV, the run record."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from guanxi.contracts.models import Order, OrderStatus
+from guanxi.contracts.services import LineIn, order_create, order_set_status
+from guanxi.customers.models import Customer
+from guanxi.customers.services import customer_create, interaction_log
+from guanxi.insights import services
+from guanxi.insights.models import CustomerValue, RunStatus, ValueClassChoice
+from guanxi.sales.services import product_create
+from tests.conftest import Org
+from tests.customers.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 6, 30)  # the period: 2025-07-01 .. 2026-06-30; the one before: 2024-07-01 .. 2025-06-30
+
+
+def _product(org: Org) -> Any:
+    return product_create(
+        actor=org["admin"], code="P-1", name="机床配件", unit="件", list_price=Decimal("100"), unit_cost=Decimal("60")
+    )
+
+
+def _order(
+    org: Org, customer: Customer, product: Any, day: date, quantity: int, discount: str = "0", status: str = ""
+) -> None:
+    line = LineIn(product_id=product.pk, quantity=Decimal(quantity), discount_rate=Decimal(discount))
+    order = order_create(actor=org["rep1"], customer=customer, ordered_on=day, lines=[line])
+    if status:
+        order_set_status(actor=org["rep1"], order=order, version=order.version, status=status)
+
+
+def _touch(org: Org, customer: Customer, channel: str, times: int, day: date = date(2026, 3, 1)) -> None:
+    for i in range(times):
+        when = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC) + timedelta(hours=i)
+        interaction_log(
+            actor=org["rep1"],
+            customer=customer,
+            channel=channel,
+            direction="outbound",
+            summary="跟进",
+            occurred_at=when,
+        )
+
+
+def _run() -> Any:
+    return services.value_recompute(run=services.value_run_start(as_of=AS_OF))
+
+
+def test_profit_after_cost_to_serve_shows_the_big_costly_customer_losing_money(org: Org) -> None:
+    product = _product(org)
+    rep1 = org["rep1"]
+    big = customer_create(actor=rep1, name="大而贵集团")
+    quiet = customer_create(actor=rep1, name="小而美商行")
+    prospect = customer_create(actor=rep1, name="只聊不买公司")
+    lapsed = customer_create(actor=rep1, name="去年的客户")
+    for month in range(1, 11):  # ten orders of 10 at 20 % off: 800 revenue, 600 cost, 200 discount each
+        _order(org, big, product, date(2025, 7 + month // 7, 1 + month), 10, "0.2")
+    for day in (date(2025, 9, 1), date(2026, 1, 5), date(2026, 5, 20)):  # three orders of 5 at list price
+        _order(org, quiet, product, day, 5)
+    _order(org, big, product, date(2026, 2, 1), 10, "0.2", status=OrderStatus.RETURNED)
+    _order(org, big, product, date(2026, 2, 2), 10, "0.2", status=OrderStatus.RETURNED)
+    _order(org, lapsed, product, date(2024, 12, 1), 10)  # previous period only
+    _order(org, quiet, product, date(2026, 7, 15), 50)  # after as_of: not counted
+    _touch(org, big, "meeting", 10)
+    _touch(org, big, "phone", 20)
+    _touch(org, quiet, "phone", 2)
+    _touch(org, prospect, "phone", 1)
+
+    run = _run()
+    assert run.status == RunStatus.DONE
+    big_value = CustomerValue.objects.get(customer=big)
+    assert big_value.revenue == Decimal("8000.00")
+    assert big_value.product_cost == Decimal("6000.00")
+    assert big_value.discount == Decimal("2000.00")
+    assert big_value.gross_margin == Decimal("2000.00")
+    assert big_value.interaction_cost == Decimal("2160.00")  # 10 meetings x 200 + 20 calls x 8
+    assert big_value.returns == 2
+    assert big_value.return_cost == Decimal("160.00")
+    assert big_value.cost_to_serve == Decimal("2320.00")
+    assert big_value.profit == Decimal("-320.00")
+    assert big_value.orders == 10
+    quiet_value = CustomerValue.objects.get(customer=quiet)
+    assert quiet_value.revenue == Decimal("1500.00")
+    assert quiet_value.profit == Decimal("584.00")  # 600 margin - 2 calls
+    assert quiet_value.margin == Decimal("0.3893")
+    assert quiet_value.recency_days == 41  # last purchase 2026-05-20
+    assert quiet_value.profit_rank == 1
+    prospect_value = CustomerValue.objects.get(customer=prospect)
+    assert prospect_value.revenue == 0
+    assert prospect_value.profit == Decimal("-8.00")
+    assert prospect_value.recency_days is None
+    assert (prospect_value.rfm_recency, prospect_value.rfm_frequency, prospect_value.rfm_monetary) == (0, 0, 0)
+    lapsed_value = CustomerValue.objects.get(customer=lapsed)
+    assert lapsed_value.revenue == 0
+    assert lapsed_value.previous_revenue == Decimal("1000.00")
+    assert lapsed_value.rfm_recency == 1  # bought, long ago
+    assert run.results["total_revenue"] == 9500.0
+    assert run.results["not_available_yet"] == ["visit_cost", "ticket_cost", "financing_cost"]
+    assert run.parameters["period_start"] == "2025-07-01"
+
+
+def test_value_classes_name_the_loss_makers_and_the_profit_makers(org: Org) -> None:
+    product = _product(org)
+    rep1 = org["rep1"]
+    earners = [customer_create(actor=rep1, name=f"赚钱客户{i}") for i in range(3)]
+    loser = customer_create(actor=rep1, name="亏钱客户")
+    for i, customer in enumerate(earners):
+        _order(org, customer, product, date(2026, 1, 10 + i), 10 * (i + 1))
+    _touch(org, loser, "meeting", 5)
+    run = _run()
+    values = {v.customer_id: v for v in CustomerValue.objects.filter(run=run)}
+    assert values[loser.pk].value_class == ValueClassChoice.NEGATIVE
+    assert values[earners[2].pk].value_class == ValueClassChoice.MOST_VALUABLE
+    assert run.results["classes"]["negative"] == 1
+    assert run.results["pareto"]["destroyers"] == 1
+
+
+def test_lifetime_value_is_fitted_on_a_real_customer_base(org: Org) -> None:
+    """Three years of purchases by 400 customers: BG/NBD and Gamma-Gamma fit, and the figures make sense."""
+    rng = random.Random(5)
+    rep1 = org["rep1"]
+    customers = [CustomerFactory(owner=rep1, name=f"客户{i:04d}") for i in range(400)]
+    orders = []
+    for i, customer in enumerate(customers):
+        first = AS_OF - timedelta(days=rng.randint(60, 1000))
+        rate = rng.choice((0.01, 0.03, 0.08))  # purchases per day while active
+        alive_until = first + timedelta(days=rng.randint(30, 1200))
+        day, n = first, 0
+        while day <= min(AS_OF, alive_until):
+            amount = Decimal(rng.randint(50, 500))
+            orders.append(
+                Order(
+                    customer=customer,
+                    number=f"N{i}-{n}",
+                    ordered_on=day,
+                    status=OrderStatus.DELIVERED,
+                    amount=amount,
+                    cost=amount * Decimal("0.6"),
+                    created_by=rep1,
+                    updated_by=rep1,
+                )
+            )
+            n += 1
+            day += timedelta(days=max(1, int(rng.expovariate(rate))))
+    Order.objects.bulk_create(orders)
+    run = _run()
+    clv = run.results["clv"]
+    assert clv["fitted"] is True, clv
+    assert clv["buyers"] == 400
+    values = list(CustomerValue.objects.filter(run=run))
+    assert all(v.p_alive is not None and 0 <= v.p_alive <= 1 for v in values)
+    assert all(v.future_value >= 0 for v in values)
+    assert all(v.lifetime_value == v.profit + v.future_value for v in values)
+    recent = [v for v in values if v.recency_days is not None and v.recency_days <= 30]
+    lapsed = [v for v in values if v.recency_days is not None and v.recency_days >= 400]
+    assert recent
+    assert lapsed
+    mean = lambda rows: sum(float(v.p_alive or 0) for v in rows) / len(rows)  # noqa: E731
+    assert mean(recent) > mean(lapsed) + 0.2
+
+
+def test_a_base_too_small_to_fit_still_gets_its_profit_and_says_why_there_is_no_clv(org: Org) -> None:
+    product = _product(org)
+    customer = customer_create(actor=org["rep1"], name="唯一客户")
+    _order(org, customer, product, date(2026, 1, 1), 3)
+    run = _run()
+    assert run.status == RunStatus.DONE
+    assert run.results["clv"]["fitted"] is False
+    assert run.results["clv"]["reason"]
+    value = CustomerValue.objects.get(customer=customer)
+    assert value.profit == Decimal("120.00")
+    assert value.future_value == 0
+
+
+def test_a_second_run_replaces_the_figures_and_keeps_one_row_per_customer(org: Org) -> None:
+    product = _product(org)
+    customer = customer_create(actor=org["rep1"], name="复算客户")
+    _order(org, customer, product, date(2026, 1, 1), 1)
+    first = _run()
+    _order(org, customer, product, date(2026, 2, 1), 1)
+    second = _run()
+    assert CustomerValue.objects.filter(customer=customer).count() == 1
+    value = CustomerValue.objects.get(customer=customer)
+    assert value.run_id == second.pk != first.pk
+    assert value.revenue == Decimal("200.00")
+    assert second.progress == 100
+    assert set(second.results["timings_s"]) >= {"read", "profit", "write"}
+
+
+def test_months_before_handles_short_months() -> None:
+    assert services.months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert services.months_before(date(2026, 6, 30), 12) == date(2025, 6, 30)
+    assert services.months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
+
+
+def test_the_nightly_task_recomputes_as_of_today(org: Org) -> None:
+    from guanxi.insights import tasks
+
+    customer = customer_create(actor=org["rep1"], name="夜间客户")
+    tasks.value_recompute_nightly.call_local()
+    value = CustomerValue.objects.get(customer=customer)
+    assert value.as_of == timezone.localdate()
+    assert value.run is not None
+    assert value.run.status == RunStatus.DONE
