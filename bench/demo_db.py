@@ -11,13 +11,16 @@ Interface::
 child process — or this process, if it sets ``os.environ.update(env)`` *before* ``django.setup()``
 — talks to the benchmark database and never to the user's ``var/`` or ``DATABASE_URL``.
 
-* The database is keyed by backend, size, seed, ``guanxi.web.demo_scale.GENERATOR_VERSION`` and
-  a fingerprint of the migrations: ``var/bench/<backend>-<customers>-seed<seed>-g<version>-<schema>/``
-  (``GUANXI_BENCH_DIR`` moves ``var/bench``). The first use runs ``migrate`` and
-  ``guanxi_demo --customers N --seed S`` in a child process (about ten minutes for 1M customers
-  on SQLite; the output streams to stderr) and writes ``ready.json``; later uses find
-  ``ready.json`` and start at once. An interrupted build resumes where it stopped (the generator
-  does). Older builds of the same backend, size and seed are removed when a new one is made.
+* The database is keyed by backend, size, seed and ``guanxi.web.demo_scale.GENERATOR_VERSION``:
+  ``var/bench/<backend>-<customers>-seed<seed>-g<version>/`` (``GUANXI_BENCH_DIR`` moves
+  ``var/bench``). The first use runs ``migrate`` and ``guanxi_demo --customers N --seed S`` in a
+  child process (about 20 minutes for 1M customers on SQLite, 10 on PostgreSQL; the output
+  streams to stderr) and writes ``ready.json``; later uses find ``ready.json`` and start at once.
+  When migrations were added since (``ready.json`` keeps a fingerprint of the migration files),
+  a later use runs ``migrate`` forward first: new tables start empty, as they would for a user
+  who upgrades; a change to what the generator writes bumps ``GENERATOR_VERSION`` instead, which
+  means a new build. An interrupted build resumes where it stopped (the generator does). Older
+  builds of the same backend, size and seed are removed when a new one is made.
 * ``"postgres"``: a throwaway PostgreSQL server like ``tools/with-postgres`` starts (as the
   ``postgres`` user when run as root, on a free loopback port, durability off — benchmarks only)
   on a data directory kept under the key directory, so the loaded cluster is reused too; the
@@ -78,9 +81,23 @@ def bench_dir() -> Path:
 
 
 def database_dir(backend: Backend, customers: int, seed: int | None = None) -> Path:
-    """Where the database of this backend, size and seed lives (for the current generator and schema)."""
+    """Where the database of this backend, size and seed lives (for the current generator)."""
     version, default_seed = _generator()
-    return bench_dir() / f"{backend}-{customers}-seed{default_seed if seed is None else seed}-g{version}-{_schema()}"
+    return bench_dir() / f"{backend}-{customers}-seed{default_seed if seed is None else seed}-g{version}"
+
+
+def _adopt_legacy(home: Path) -> None:
+    """Builds keyed by a migration fingerprint too (``<key>-<schema>``) become ``home``, migrated on use."""
+    if home.exists():
+        return
+    for legacy in sorted(home.parent.glob(f"{home.name}-*"), key=lambda path: path.stat().st_mtime, reverse=True):
+        if not legacy.is_dir() or not (legacy / "ready.json").exists():
+            continue
+        with _locked(legacy.with_suffix(".lock")):  # wait for a benchmark still using it
+            if not home.exists() and legacy.exists():
+                legacy.rename(home)
+        legacy.with_suffix(".lock").unlink(missing_ok=True)
+        return
 
 
 @contextmanager
@@ -92,7 +109,9 @@ def demo_database(backend: Backend, customers: int, *, seed: int | None = None) 
         raise ValueError("customers must be zero or more")
     seed = _generator()[1] if seed is None else seed
     home = database_dir(backend, customers, seed)
-    home.mkdir(parents=True, exist_ok=True)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    _adopt_legacy(home)
+    home.mkdir(exist_ok=True)
     with _locked(home.with_suffix(".lock")):
         if backend == "sqlite":
             env = {"GUANXI_VAR_DIR": str(home), "DATABASE_URL": f"sqlite:///{home / 'guanxi.sqlite3'}"}
@@ -112,10 +131,15 @@ def _ensure_built(home: Path, env: dict[str, str], backend: Backend, customers: 
     ready = home / "ready.json"
     if ready.exists():
         facts = json.loads(ready.read_text(encoding="utf-8"))
+        if facts.get("schema") != _schema():
+            print(f"demo_db: migrating {home.name} forward", file=sys.stderr, flush=True)
+            _manage(env, ["migrate", "--noinput", "-v", "0"])
+            facts["schema"] = _schema()
         if not facts.get("planner_statistics"):
             # Built before ``guanxi demo`` refreshed the planner's statistics (as the nightly task does).
             _manage(env, ["guanxi_statistics"])
-            ready.write_text(json.dumps(facts | {"planner_statistics": True}, indent=2) + "\n", encoding="utf-8")
+            facts["planner_statistics"] = True
+        ready.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
         return
     print(f"demo_db: building {home.name} (first use; later runs reuse it)", file=sys.stderr, flush=True)
     started = time.perf_counter()
