@@ -82,7 +82,7 @@ def measure() -> dict[str, Any]:
     index = datasets.customer_index()
     days = datasets.purchase_days(index, as_of=run.as_of)
     today = (run.as_of - date(1970, 1, 1)).days
-    frequency, recency, age, monetary = services._clv_summary(days, index.size, today)  # noqa: SLF001
+    frequency, recency, age, monetary = services.clv_summary(days, index.size, today)
     fit = _compare_fits(frequency, recency, age, monetary)
     return {
         "vendor": connection.vendor,

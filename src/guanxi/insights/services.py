@@ -245,7 +245,7 @@ def _lifetime_value(
     settings_row: ValueSettings,
 ) -> dict[str, Any]:
     """BG/NBD + Gamma-Gamma on purchase occasions (weeks), valued at each customer's gross margin %."""
-    frequency, recency, age, monetary = _clv_summary(days, size, today)
+    frequency, recency, age, monetary = clv_summary(days, size, today)
     bought = age > 0
     result: dict[str, Any] = {
         "expected_purchases": np.zeros(size),
@@ -308,7 +308,7 @@ def _lifetime_value(
     return result
 
 
-def _clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.ndarray, ...]:
+def clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.ndarray, ...]:
     """frequency (repeat purchase days), recency and T in weeks, mean spend of the repeat days."""
     count = np.bincount(days.customer, minlength=size).astype(np.float64)
     first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
