@@ -11,13 +11,13 @@ import logging
 import time as clock
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from guanxi.core import bulk
 from guanxi.insights import datasets
 from guanxi.insights.kernels.clv import BetaGeoModel, FitError, GammaGammaModel, lifetime_value, summary_weights
 from guanxi.insights.kernels.profit import CostRates, ServiceLoad, profit_breakdown
@@ -26,7 +26,7 @@ from guanxi.insights.models import CustomerValue, RunStatus, ValueClassChoice, V
 
 logger = logging.getLogger(__name__)
 WEEKS_PER_MONTH = 4.345
-WRITE_BATCH = 5000
+WRITE_BATCH = 50_000
 CLV_MIN_BUYERS, CLV_MIN_REPEAT_BUYERS = 30, 10  # fewer cannot identify BG/NBD's and Gamma-Gamma's parameters
 CLASS_CHOICES = {
     ValueClass.MOST_VALUABLE: ValueClassChoice.MOST_VALUABLE,
@@ -332,8 +332,18 @@ def clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.
     return frequency, recency, age, monetary
 
 
-def _money(value: float) -> Decimal:
-    return Decimal(f"{value:.2f}")
+def _db_key(value: Any) -> Any:
+    """A UUID key as the backend stores it (SQLite: 32 hex characters; PostgreSQL: the UUID)."""
+    return value.hex if connection.vendor == "sqlite" else value
+
+
+def _cents(values: np.ndarray) -> list[float]:
+    return np.round(values, 2).tolist()  # type: ignore[no-any-return]
+
+
+def _or_none(values: np.ndarray, digits: int) -> list[float | None]:
+    rounded = np.round(values, digits).tolist()
+    return [None if v != v else v for v in rounded]  # NaN -> NULL
 
 
 def _write(
@@ -350,39 +360,41 @@ def _write(
     classes: np.ndarray,
     rank: np.ndarray,
 ) -> None:
-    """Upsert one row per customer (and drop rows of customers no longer there: cascade does that)."""
-    fields = [*columns, "margin", "orders", "returns", "recency_days", "rfm_recency", "rfm_frequency", "rfm_monetary",
-              "expected_purchases", "p_alive", "value_class", "profit_rank", "as_of", "run"]  # fmt: skip
-    as_lists = {name: values.tolist() for name, values in columns.items()}
-    expected, alive = clv["expected_purchases"].tolist(), clv["p_alive"].tolist()
-    margins, class_list = margin.tolist(), classes.tolist()
-    for begin in range(0, index.size, WRITE_BATCH):
-        rows = []
-        for i in range(begin, min(begin + WRITE_BATCH, index.size)):
-            values: dict[str, Any] = {
-                name: (None if np.isnan(v[i]) else _money(v[i])) if name == "expected_spend" else _money(v[i])
-                for name, v in as_lists.items()
-            }
-            rows.append(
-                CustomerValue(
-                    customer_id=index.ids[i],
-                    run=run,
-                    as_of=run.as_of,
-                    margin=None if np.isnan(margins[i]) else Decimal(f"{max(min(margins[i], 99999), -99999):.4f}"),
-                    orders=int(orders[i]),
-                    returns=int(returns[i]),
-                    recency_days=int(recency[i]) if bought[i] else None,
-                    rfm_recency=int(scores[0][i]),
-                    rfm_frequency=int(scores[1][i]),
-                    rfm_monetary=int(scores[2][i]),
-                    expected_purchases=Decimal(f"{expected[i]:.3f}"),
-                    p_alive=None if np.isnan(alive[i]) else Decimal(f"{alive[i]:.4f}"),
-                    value_class=CLASS_CHOICES[ValueClass(class_list[i])].value,
-                    profit_rank=int(rank[i]),
-                    **values,
-                )
-            )
-        with transaction.atomic():
-            CustomerValue.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["customer"], update_fields=fields
-            )
+    """Replace every customer's row in one transaction (readers see the old figures until it commits).
+
+    Rows go in with ``core.bulk`` (``executemany`` / ``COPY``): a million model instances with
+    Decimals would take minutes.
+    """
+    money = [name for name in columns if name != "expected_spend"]
+    fields = ["customer", "run", "as_of", *money, "expected_spend", "margin", "orders", "returns", "recency_days",
+              "rfm_recency", "rfm_frequency", "rfm_monetary", "expected_purchases", "p_alive", "value_class",
+              "profit_rank"]  # fmt: skip
+    table = bulk.Table.of(CustomerValue, fields)
+    labels = [CLASS_CHOICES[ValueClass(c)].value for c in range(len(ValueClass))]
+    as_of = run.as_of.isoformat() if connection.vendor == "sqlite" else run.as_of
+    run_key = _db_key(run.pk)
+    margin_clipped = np.clip(margin, -99999, 99999)
+    recency_days = np.where(bought, recency, -1).tolist()
+    series = [
+        [_db_key(pk) for pk in index.ids],
+        *(_cents(columns[name]) for name in money),
+        _or_none(columns["expected_spend"], 2),
+        _or_none(margin_clipped, 4),
+        orders.astype(np.int64).tolist(),
+        returns.astype(np.int64).tolist(),
+        [None if days < 0 else days for days in recency_days],
+        *(score.astype(np.int64).tolist() for score in scores),
+        np.round(clv["expected_purchases"], 3).tolist(),
+        _or_none(clv["p_alive"], 4),
+        [labels[c] for c in classes.tolist()],
+        rank.tolist(),
+    ]
+    with transaction.atomic():
+        CustomerValue.objects.all().delete()
+        for begin in range(0, index.size, WRITE_BATCH):
+            end = min(begin + WRITE_BATCH, index.size)
+            rows = [
+                (values[0], run_key, as_of, *values[1:])
+                for values in zip(*(column[begin:end] for column in series), strict=True)
+            ]
+            bulk.write(table, rows)

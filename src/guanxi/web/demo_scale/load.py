@@ -23,6 +23,7 @@ from guanxi.accounts import access
 from guanxi.accounts.models import Role, Team, User, role_defaults
 from guanxi.accounts.services import team_create
 from guanxi.contracts.models import Order, OrderLine
+from guanxi.core import bulk
 from guanxi.customers import search
 from guanxi.customers.models import (
     Contact,
@@ -225,7 +226,7 @@ def _user(username: str, role: Role, team: Team, password: str, seed: int) -> Us
 
 
 def _load(plan: rows.Plan, *, start: int, chunk: int, progress: Progress | None) -> dict[str, int]:
-    tables = [(store.Table.of(model, fields), key) for model, fields, key in TABLES]
+    tables = [(bulk.Table.of(model, fields), key) for model, fields, key in TABLES]
     written = dict.fromkeys([key for *_rest, key in TABLES], 0)
     models = [model for model, *_rest in TABLES]
     big = plan.customers - start >= BULK_THRESHOLD
@@ -242,7 +243,7 @@ def _load(plan: rows.Plan, *, start: int, chunk: int, progress: Progress | None)
                 store.chunk_settings()
                 for table, key in tables:
                     values = getattr(batch, key)
-                    store.write(table, values)
+                    bulk.write(table, values)
                     written[key] += len(values)
             writing += time.perf_counter() - step
             step = time.perf_counter()

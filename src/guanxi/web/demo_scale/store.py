@@ -1,4 +1,4 @@
-"""Bulk writing for the scaled demo: raw multi-row inserts on SQLite, COPY on PostgreSQL.
+"""Bulk writing for the scaled demo: raw multi-row inserts on SQLite, COPY on PostgreSQL (``core.bulk``).
 
 The rows come from ``rows.py`` as tuples of ready values; a ``Table`` maps their field names to
 columns and appends the model default of every column the generator does not fill (so a field
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection, models
 
@@ -20,46 +18,6 @@ from guanxi.customers import search
 
 # SQLite settings for the load; each is put back afterwards.
 SQLITE_PRAGMAS = {"synchronous": "OFF", "foreign_keys": "OFF", "cache_size": "-1048576", "temp_store": "MEMORY"}
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[str, ...]
-    fixed: tuple[Any, ...]  # values of the columns the generator leaves to the model default
-
-    @classmethod
-    def of(cls, model: type[models.Model], fields: Sequence[str]) -> Table:
-        given = [model._meta.get_field(name) for name in fields]
-        columns = [str(field.column) for field in given if isinstance(field, models.Field)]
-        rest: list[models.Field[Any, Any]] = [
-            field
-            for field in model._meta.concrete_fields
-            if field.column not in columns and not (field.primary_key and isinstance(field, models.AutoField))
-        ]
-        fixed = tuple(field.get_db_prep_save(field.get_default(), connection) for field in rest)
-        return cls(model._meta.db_table, (*columns, *(str(field.column) for field in rest)), fixed)
-
-
-def write(table: Table, rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` in the current transaction."""
-    if not rows:
-        return
-    if table.fixed:
-        rows = [row + table.fixed for row in rows]
-    columns = ", ".join(connection.ops.quote_name(column) for column in table.columns)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" * len(table.columns))
-    connection.ensure_connection()
-    raw = connection.connection.cursor()  # the driver's cursor: no per-row SQL rewriting or logging
-    try:
-        raw.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", rows)  # noqa: S608 - names from models
-    finally:
-        raw.close()
 
 
 def chunk_settings() -> None:
