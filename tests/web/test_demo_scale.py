@@ -16,6 +16,7 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.contracts.models import Order, OrderLine, OrderStatus
 from guanxi.contracts.services import LineIn, order_create
+from guanxi.core import bulk
 from guanxi.core.normalise import name_pinyin, phone_e164
 from guanxi.customers import selectors
 from guanxi.customers.models import (
@@ -300,7 +301,7 @@ def test_deferred_indexes_are_the_ones_migrations_made_and_come_back(db: Any) ->
 
 
 def test_table_fills_columns_the_generator_leaves_out_with_defaults(db: Any) -> None:
-    table = store.Table.of(Customer, rows.CUSTOMER_FIELDS)
+    table = bulk.Table.of(Customer, rows.CUSTOMER_FIELDS)
     assert set(table.columns) == {field.column for field in Customer._meta.concrete_fields}
     assert len(table.columns) == len(rows.CUSTOMER_FIELDS) + len(table.fixed)
     assert set(rows.SEARCH_FIELDS) <= set(rows.CUSTOMER_FIELDS)
