@@ -80,7 +80,7 @@ def measure() -> dict[str, Any]:
     full = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     index = datasets.customer_index()
-    days = datasets.purchase_days(index, as_of=run.as_of)
+    days = datasets.purchase_days(datasets.orders_read(index, as_of=run.as_of))
     today = (run.as_of - date(1970, 1, 1)).days
     frequency, recency, age, monetary = services.clv_summary(days, index.size, today)
     fit = _compare_fits(frequency, recency, age, monetary)

@@ -212,3 +212,19 @@ def test_the_nightly_task_recomputes_as_of_today(org: Org) -> None:
     assert value.as_of == timezone.localdate()
     assert value.run is not None
     assert value.run.status == RunStatus.DONE
+
+
+def test_customers_whose_key_ends_in_zero_bytes_keep_their_figures(org: Org) -> None:
+    """numpy drops trailing NUL bytes of byte strings: keys are rebuilt from the raw buffer."""
+    import uuid
+
+    product = _product(org)
+    keys = [uuid.UUID("12345678-1234-5678-1234-567812345600"), uuid.UUID("00000000-0000-4000-8000-000000000000")]
+    for number, key in enumerate(keys):
+        customer = CustomerFactory(id=key, owner=org["rep1"], name=f"零字节客户{number}")
+        _order(org, customer, product, date(2026, 1, 1 + number), 2)
+    _run()
+    assert {v.customer_id: v.revenue for v in CustomerValue.objects.filter(customer_id__in=keys)} == {
+        keys[0]: Decimal("200.00"),
+        keys[1]: Decimal("200.00"),
+    }

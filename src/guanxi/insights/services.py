@@ -104,11 +104,14 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
     ValueRun.objects.filter(pk=run.pk).update(parameters=parameters)
 
     progress.step("read", 5)
-    index = datasets.customer_index()
-    days = datasets.purchase_days(index, as_of=as_of)
-    returns = datasets.returned_orders(index, start=start, as_of=as_of)
-    interactions = datasets.interaction_counts(index, start=start, as_of=as_of)
+    with datasets.snapshot():
+        index = datasets.customer_index()
+        orders_read = datasets.orders_read(index, as_of=as_of)
+        interactions = datasets.interaction_counts(index, start=start, as_of=as_of)
     size = index.size
+    days = datasets.purchase_days(orders_read)
+    returned = datasets.returned_in_period(orders_read, size, start=start)
+    del orders_read
     ValueRun.objects.filter(pk=run.pk).update(customers=size, orders=int(days.orders.sum()))
 
     progress.step("profit", 30)
@@ -138,7 +141,7 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
             interactions=interactions,
             visit_hours=zeros,
             tickets=zeros,
-            returns=returns.returned_in_period.astype(np.float64),
+            returns=returned.astype(np.float64),
             overdue_amount_days=zeros,
         ),
         rates,
@@ -199,7 +202,7 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
         "lifetime_value": breakdown.profit + future,
         "expected_spend": clv["expected_spend"],
     }
-    _write(run, index, columns, breakdown.margin, orders, returns.returned_in_period, recency, bought, scores_rated,
+    _write(run, index, columns, breakdown.margin, orders, returned, recency, bought, scores_rated,
            clv, classes, rank)  # fmt: skip
     return summary
 
@@ -376,7 +379,7 @@ def _write(
     margin_clipped = np.clip(margin, -99999, 99999)
     recency_days = np.where(bought, recency, -1).tolist()
     series = [
-        [_db_key(pk) for pk in index.ids],
+        index.hex_ids(),
         *(_cents(columns[name]) for name in money),
         _or_none(columns["expected_spend"], 2),
         _or_none(margin_clipped, 4),
