@@ -125,8 +125,8 @@ def test_value_classes_name_the_loss_makers_and_the_profit_makers(org: Org) -> N
     assert run.results["pareto"]["destroyers"] == 1
 
 
-def test_lifetime_value_is_fitted_on_a_real_customer_base(org: Org) -> None:
-    """Three years of purchases by 400 customers: BG/NBD and Gamma-Gamma fit, and the figures make sense."""
+def _customer_base(org: Org, *, alike_spend: bool = False) -> None:
+    """Three years of purchases by 400 customers, each with their own rhythm, lifetime and spend level."""
     rng = random.Random(5)
     rep1 = org["rep1"]
     customers = [CustomerFactory(owner=rep1, name=f"客户{i:04d}") for i in range(400)]
@@ -135,9 +135,10 @@ def test_lifetime_value_is_fitted_on_a_real_customer_base(org: Org) -> None:
         first = AS_OF - timedelta(days=rng.randint(60, 1000))
         rate = rng.choice((0.01, 0.03, 0.08))  # purchases per day while active
         alive_until = first + timedelta(days=rng.randint(30, 1200))
+        level = 275 if alike_spend else rng.gammavariate(3, 100)  # the customer's usual order size
         day, n = first, 0
         while day <= min(AS_OF, alive_until):
-            amount = Decimal(rng.randint(50, 500))
+            amount = Decimal(rng.randint(50, 500)) if alike_spend else Decimal(round(rng.gammavariate(8, level / 8), 2))
             orders.append(
                 Order(
                     customer=customer,
@@ -153,9 +154,15 @@ def test_lifetime_value_is_fitted_on_a_real_customer_base(org: Org) -> None:
             n += 1
             day += timedelta(days=max(1, int(rng.expovariate(rate))))
     Order.objects.bulk_create(orders)
+
+
+def test_lifetime_value_is_fitted_on_a_real_customer_base(org: Org) -> None:
+    """BG/NBD and Gamma-Gamma fit on 400 customers, and the figures make sense."""
+    _customer_base(org)
     run = _run()
     clv = run.results["clv"]
     assert clv["fitted"] is True, clv
+    assert clv["spend"]["model"] == "gamma_gamma", clv
     assert clv["buyers"] == 400
     values = list(CustomerValue.objects.filter(run=run))
     assert all(v.p_alive is not None and 0 <= v.p_alive <= 1 for v in values)
@@ -228,3 +235,16 @@ def test_customers_whose_key_ends_in_zero_bytes_keep_their_figures(org: Org) -> 
         keys[0]: Decimal("200.00"),
         keys[1]: Decimal("200.00"),
     }
+
+
+def test_spend_too_alike_for_gamma_gamma_falls_back_to_each_customers_average(org: Org) -> None:
+    _customer_base(org, alike_spend=True)  # every order 50-500 at random, whoever buys: no spend heterogeneity
+    run = _run()
+    clv = run.results["clv"]
+    assert clv["fitted"] is True, clv
+    assert clv["spend"]["model"] == "observed_average"
+    assert clv["spend"]["reason"]
+    assert 200 < clv["spend"]["population_average"] < 350
+    values = CustomerValue.objects.filter(run=run)
+    assert all(v.future_value >= 0 for v in values)
+    assert any(v.future_value > 0 for v in values)

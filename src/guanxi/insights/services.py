@@ -267,11 +267,22 @@ def _lifetime_value(
     try:
         (x, t_x, t_age), weights, _ = summary_weights(frequency[bought], recency[bought], age[bought])
         purchases = BetaGeoModel().fit(x, t_x, t_age, weights=weights)
-        (xm, m), spend_weights, _ = summary_weights(frequency[repeat], monetary[repeat])
-        spend = GammaGammaModel().fit(xm, m, weights=spend_weights)
     except (FitError, ValueError) as error:
         result["summary"] = {"fitted": False, "reason": str(error), "buyers": int(bought.sum())}
         return result
+    spend_summary: dict[str, Any]
+    try:
+        (xm, m), spend_weights, _ = summary_weights(frequency[repeat], monetary[repeat])
+        spend_model = GammaGammaModel().fit(xm, m, weights=spend_weights)
+        g = spend_model.params_
+        spend_summary = {"model": "gamma_gamma", "p": g.p, "q": g.q, "gamma": g.gamma}
+        spend_per_purchase = spend_model.expected_average_spend(frequency[bought], monetary[bought])
+    except (FitError, ValueError) as error:
+        # Spend too alike across customers for Gamma-Gamma: each repeat customer's own average
+        # spend, and the repeat customers' average for one-time buyers.
+        population = float((frequency[repeat] @ monetary[repeat]) / frequency[repeat].sum())
+        spend_per_purchase = np.where(frequency[bought] > 0, monetary[bought], population)
+        spend_summary = {"model": "observed_average", "reason": str(error), "population_average": population}
     horizon = settings_row.clv_horizon_months * WEEKS_PER_MONTH
     columns = (frequency[bought], recency[bought], age[bought])
     total_revenue = revenue.sum()
@@ -281,11 +292,11 @@ def _lifetime_value(
     margin = np.clip(margin, 0.0, 1.0)
     result["expected_purchases"][bought] = purchases.expected_purchases(horizon, *columns)
     result["p_alive"][bought] = purchases.probability_alive(*columns)
-    result["expected_spend"][bought] = spend.expected_average_spend(frequency[bought], monetary[bought])
+    result["expected_spend"][bought] = spend_per_purchase
     result["future_value"][bought] = (
         lifetime_value(
             purchases,
-            spend,
+            spend_per_purchase,
             *columns,
             monetary[bought],
             horizon=horizon,
@@ -300,12 +311,12 @@ def _lifetime_value(
         result["expected_spend"] = np.full(size, np.nan)
         result["summary"] = {"fitted": False, "reason": "the fitted model gives no finite predictions"}
         return result
-    p, g = purchases.params_, spend.params_
+    p = purchases.params_
     result["summary"] = {
         "fitted": True,
         "buyers": int(bought.sum()),
         "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b},
-        "gamma_gamma": {"p": g.p, "q": g.q, "gamma": g.gamma},
+        "spend": spend_summary,
         "horizon_weeks": horizon,
     }
     return result

@@ -198,3 +198,29 @@ def test_unfitted_models_and_bad_summaries_are_refused() -> None:
         GammaGammaModel().fit([2], [0])
     with pytest.raises(ValueError, match="no customer with repeat"):
         GammaGammaModel().fit([0, 0], [0, 0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), theta=st.tuples(*(st.floats(0.05, 10) for _ in range(4))))
+def test_fast_sums_equal_the_row_by_row_likelihoods(seed: int, theta: tuple[float, float, float, float]) -> None:
+    from guanxi.insights.kernels.clv import _BgnbdSum, _GammaGammaSum
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    age = rng.integers(1, 60, n).astype(float)
+    x = rng.integers(0, 8, n).astype(float)
+    t_x = np.where(x > 0, np.floor(age * rng.random(n)) + 1, 0.0)
+    t_x = np.minimum(t_x, age)
+    w = rng.integers(1, 5, n).astype(float)
+    point = np.array(theta)
+    ll, grad = _bgnbd_terms(point, x, t_x, age)
+    value, gradient = _BgnbdSum(x, t_x, age, w)(point)
+    assert value == pytest.approx(float(w @ ll), rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(gradient, grad @ w, rtol=1e-9, atol=1e-9)
+    repeat = x > 0
+    m = rng.uniform(1, 500, n)
+    gg_point = point[:3]
+    gg_ll, gg_grad = _gamma_gamma_terms(gg_point, x[repeat], m[repeat])
+    gg_value, gg_gradient = _GammaGammaSum(x[repeat], m[repeat], w[repeat])(gg_point)
+    assert gg_value == pytest.approx(float(w[repeat] @ gg_ll), rel=1e-9, abs=1e-9)
+    np.testing.assert_allclose(gg_gradient, gg_grad @ w[repeat], rtol=1e-9, atol=1e-9)
