@@ -85,9 +85,18 @@ def _minimise(objective: Any, size: int) -> FloatArray:
         return value, gradient
 
     start = np.full(size, np.log(START))
-    result = minimize(quiet, start, jac=True, method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * size)
+    result = minimize(
+        quiet,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * size,
+        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000},  # parameters to ~1e-5, not just the likelihood
+    )
     unidentified = "the data may not identify the parameters (too few customers, or no variation in purchases or spend)"
-    if not result.success or not np.all(np.isfinite(result.x)):
+    # Tight tolerances can end in a failed line search right at the optimum: accept a flat gradient.
+    flat = np.all(np.isfinite(result.jac)) and float(np.max(np.abs(result.jac))) < 1e-5
+    if not (result.success or flat) or not np.all(np.isfinite(result.x)):
         raise FitError(f"the fit did not converge ({result.message}); {unidentified}")
     if np.any(np.abs(result.x) >= LOG_BOUND - 1e-3):
         raise FitError(f"a parameter ran off to its limit; {unidentified}")
