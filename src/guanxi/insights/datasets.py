@@ -20,15 +20,15 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.utils import timezone
 from numpy.typing import NDArray
 
 from guanxi.contracts.models import SOLD, Order, OrderStatus
+from guanxi.core.dates import day_start
 from guanxi.customers.models import Channel, Customer, Interaction
 
 FloatArray = NDArray[np.float64]
@@ -258,17 +258,12 @@ def returned_in_period(orders: OrderArrays, size: int, *, start: date) -> IntArr
 # --- interactions ----------------------------------------------------------------------------
 
 
-def _midnight(day: date) -> datetime:
-    """The start of ``day`` in the organisation's time zone (interactions are stamped in time)."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 def interaction_counts(index: CustomerIndex, *, start: date, as_of: date) -> FloatArray:
     """Interactions per customer (rows) and channel (columns, ``CHANNELS``) in the period."""
     table = Interaction._meta.db_table
     codes = " ".join(f"WHEN %s THEN {i}" for i, _ in enumerate(CHANNELS))
     channel_sql = f"CASE channel {codes} ELSE {CHANNELS.index('other')} END"
-    low, high = _midnight(start), _midnight(as_of + timedelta(days=1))
+    low, high = day_start(start), day_start(as_of + timedelta(days=1))
     if connection.vendor == "sqlite":
         bounds = [connection.ops.adapt_datetimefield_value(value) for value in (low, high)]
         ids, channels = _sqlite_blob(

@@ -21,7 +21,7 @@ import heapq
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 from itertools import groupby, islice
 from typing import Any
 
@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
 from guanxi.accounts.models import User
+from guanxi.core.dates import day_start
 from guanxi.core.errors import InvalidInput
 from guanxi.core.models import AuditEntry
 from guanxi.customers.models import (
@@ -137,11 +138,6 @@ class Window:
 class TimelinePage:
     entries: list[TimelineEntry]
     next_cursor: str | None
-
-
-def day_start(day: date) -> datetime:
-    """Where a date-only entry sorts: the start of that day in the site's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
 # --- the registry of sources ------------------------------------------------------------------

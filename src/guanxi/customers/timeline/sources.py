@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
+from guanxi.core.dates import day_start
 from guanxi.core.models import AuditEntry
 from guanxi.core.records import record_type_label
 from guanxi.customers.models import (
@@ -26,7 +27,6 @@ from guanxi.customers.timeline.engine import (
     Window,
     audit_changes,
     audit_events,
-    day_start,
     timeline_source,
 )
 
