@@ -15,7 +15,7 @@ analytic gradient. Customers with the same sufficient statistics are fitted once
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -101,6 +101,32 @@ def _minimise(objective: Any, size: int) -> FloatArray:
     if np.any(np.abs(result.x) >= LOG_BOUND - 1e-3):
         raise FitError(f"a parameter ran off to its limit; {unidentified}")
     params: FloatArray = np.exp(result.x)
+    return params
+
+
+def _maximise(summed: Any, total: float, penalizer: float, size: int) -> FloatArray:
+    """Maximum of a weighted log-likelihood ``summed(theta) -> (value, gradient)``, as the mean per customer.
+
+    The optimiser works on log(theta) (every parameter positive), with an optional L2 penalty.
+    """
+
+    def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
+        theta = np.exp(log_theta)
+        ll, grad = summed(theta)
+        value = -ll / total + penalizer * float(theta @ theta)
+        gradient = -grad / total + 2 * penalizer * theta
+        return float(value), gradient * theta
+
+    return _minimise(objective, size)
+
+
+P = TypeVar("P")
+
+
+def _fitted_params(model: Any, kind: type[P]) -> P:
+    params = getattr(model, "params_", None)
+    if not isinstance(params, kind):
+        raise NotFittedError("fit the model first")
     return params
 
 
@@ -285,25 +311,13 @@ class BetaGeoModel:
         scale = 10.0 / age.max()  # times of order 10 keep alpha of order 1 for the optimiser
         t_x_s, age_s = t_x * scale, age * scale
 
-        summed = _BgnbdSum(x, t_x_s, age_s, w)
-
-        def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
-            theta = np.exp(log_theta)
-            ll, grad = summed(theta)
-            value = -ll / total + self.penalizer * float(theta @ theta)
-            gradient = -grad / total + 2 * self.penalizer * theta
-            return float(value), gradient * theta
-
-        r, alpha, a, b = _minimise(objective, 4)
+        r, alpha, a, b = _maximise(_BgnbdSum(x, t_x_s, age_s, w), total, self.penalizer, 4)
         self.params_ = BetaGeoParams(r=float(r), alpha=float(alpha / scale), a=float(a), b=float(b))
         self.log_likelihood_ = float(w @ bgnbd_log_likelihood(self.params_, x, t_x, age))
         return self
 
     def _fitted(self) -> BetaGeoParams:
-        params: BetaGeoParams | None = getattr(self, "params_", None)
-        if params is None:
-            raise NotFittedError("fit the model first")
-        return params
+        return _fitted_params(self, BetaGeoParams)
 
     def expected_purchases(self, t: float, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:
         """Expected purchases in the next ``t`` time units given the history (paper, equation 10)."""
@@ -394,26 +408,14 @@ class GammaGammaModel:
         scale = 10.0 / m.max()  # spends of order 10 keep gamma of order 1 for the optimiser
         m_s = m * scale
 
-        summed = _GammaGammaSum(x, m_s, w)
-
-        def objective(log_theta: FloatArray) -> tuple[float, FloatArray]:
-            theta = np.exp(log_theta)
-            ll, grad = summed(theta)
-            value = -ll / total + self.penalizer * float(theta @ theta)
-            gradient = -grad / total + 2 * self.penalizer * theta
-            return float(value), gradient * theta
-
-        p, q, v = _minimise(objective, 3)
+        p, q, v = _maximise(_GammaGammaSum(x, m_s, w), total, self.penalizer, 3)
         if q <= 1:
             raise FitError("q <= 1: the population's mean spend is not defined for these data")
         self.params_ = GammaGammaParams(p=float(p), q=float(q), gamma=float(v / scale))
         return self
 
     def _fitted(self) -> GammaGammaParams:
-        params: GammaGammaParams | None = getattr(self, "params_", None)
-        if params is None:
-            raise NotFittedError("fit the model first")
-        return params
+        return _fitted_params(self, GammaGammaParams)
 
     def expected_average_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
         """E(spend per purchase | history): a weighted mean of the population's and the customer's own.
