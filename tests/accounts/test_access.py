@@ -144,6 +144,8 @@ NON_RECORD_MODELS = {
     "dataio.ImportJob",  # personal, like an API token: its creator and settings managers (dataio.selectors)
     "dataio.ImportRow",
     "dataio.ImportProblem",  # a user's list settings: own, or shared with the team/everyone (core.saved_views)
+    "insights.ValueSettings",  # settings, like the catalogue
+    "insights.ValueRun",  # the system's recompute record (organisation-wide figures, for managers)
 }
 
 

@@ -253,3 +253,27 @@ def test_spend_too_alike_for_gamma_gamma_falls_back_to_each_customers_average(or
     values = CustomerValue.objects.filter(run=run)
     assert all(v.future_value >= 0 for v in values)
     assert any(v.future_value > 0 for v in values)
+
+
+def test_a_merge_drops_the_absorbed_customers_figures_and_keeps_the_survivors(org: Org) -> None:
+    from guanxi.customers.services import customer_merge
+
+    product = _product(org)
+    survivor = customer_create(actor=org["rep1"], name="合并后客户")
+    absorbed = customer_create(actor=org["rep1"], name="被合并客户")
+    _order(org, survivor, product, date(2026, 1, 1), 1)
+    _order(org, absorbed, product, date(2026, 2, 1), 2)
+    _run()
+    survivor.refresh_from_db()
+    absorbed.refresh_from_db()
+    customer_merge(
+        actor=org["rep1"],
+        survivor=survivor,
+        absorbed=absorbed,
+        version=survivor.version,
+        other_version=absorbed.version,
+    )
+    assert not CustomerValue.objects.filter(customer_id=absorbed.pk).exists()
+    assert CustomerValue.objects.get(customer=survivor).revenue == Decimal("100.00")  # until the next run
+    _run()
+    assert CustomerValue.objects.get(customer=survivor).revenue == Decimal("300.00")

@@ -7,6 +7,7 @@ live in ``CustomerFacts``, written only by services and background jobs from bus
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,8 @@ class CustomerFacts(models.Model):
     Services keep ``last_touch_*`` current as interactions are logged; later modules add their
     figures here (purchases, tickets, value) and recompute them in bulk with a fresh ``as_of``.
     """
+
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # recomputed, never moved by a merge (services.merge_moves)
 
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="facts", verbose_name=_("customer")

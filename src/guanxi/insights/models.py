@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -130,6 +130,8 @@ class CustomerValue(models.Model):
 
     Money is in the default currency. The period is the ``analysis_months`` up to ``as_of``.
     """
+
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # recomputed, never moved by a merge
 
     # No database-level foreign keys: the table is rewritten in bulk by every run (a million rows),
     # and PostgreSQL checks a constraint row by row (50 s of a 67 s recompute). The engine writes

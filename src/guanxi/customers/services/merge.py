@@ -79,7 +79,7 @@ CUSTOMER_MERGE = MergeSpec(
     model=Customer,
     fields=("name", "phone", *PROFILE_FIELDS, "owner"),
     companions={"name": ("name_pinyin", "name_initials"), "phone": ("phone_e164",), "owner": ("team",)},
-    derived=frozenset({"customers.customerfacts.customer"}),
+    derived=frozenset(),  # figures computed from records (DERIVED_FROM_RECORDS) are skipped by merge_moves
 )
 CONTACT_MERGE = MergeSpec(
     kind=MergeKind.CONTACT,

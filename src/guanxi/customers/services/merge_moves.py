@@ -179,12 +179,17 @@ def _move_shares(moves: Moves) -> None:
         moves.moved.setdefault(SHARES, []).append(str(share.pk))
 
 
+def is_derived(link: Link) -> bool:
+    """Figures computed from business records (``DERIVED_FROM_RECORDS``): recomputed, never moved."""
+    return bool(getattr(link.model, "DERIVED_FROM_RECORDS", False))
+
+
 def move_related(survivor: models.Model, absorbed: models.Model, *, derived: Iterable[str] = ()) -> Moves:
-    """Move everything that points at ``absorbed`` to ``survivor`` (links in ``derived`` excepted)."""
+    """Move everything that points at ``absorbed`` to ``survivor`` (derived figures and ``derived`` excepted)."""
     moves = Moves(survivor=survivor, absorbed=absorbed)
     skipped = set(derived)
     for link in related_links(type(survivor)):
-        if link.label not in skipped:
+        if link.label not in skipped and not is_derived(link):
             _collapse(moves, link)
             moves.move(link)
     if isinstance(survivor, Customer):
@@ -198,7 +203,9 @@ def leftovers(model: type[models.Model], absorbed: Any, *, derived: Iterable[str
     return [
         link.label
         for link in related_links(model)
-        if link.label not in skipped and link.model._base_manager.filter(**{link.field: absorbed}).exists()
+        if link.label not in skipped
+        and not is_derived(link)
+        and link.model._base_manager.filter(**{link.field: absorbed}).exists()
     ]
 
 
