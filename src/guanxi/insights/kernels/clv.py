@@ -181,55 +181,38 @@ class _BgnbdSum:
     def __init__(self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray) -> None:
         self.ux, ix = np.unique(x, return_inverse=True)
         self.uT, self.iT = np.unique(T, return_inverse=True)
-        self.ut, self.it = np.unique(t_x, return_inverse=True)
+        self.ut, it = np.unique(t_x, return_inverse=True)
         self.w_x = np.bincount(ix, weights=w, minlength=self.ux.size)  # total weight per distinct count
         self.total = float(w.sum())
-        repeat = x > 0
-        self.rows = np.flatnonzero(repeat)  # only these have the "dropped out after the last purchase" term
         self.x, self.w = x, w
-        self.x_rep, self.w_rep, self.ix_rep = x[repeat], w[repeat], ix[repeat]
-        self.wx = w @ x
+        # Only repeat buyers have the "dropped out after the last purchase" term.
+        self.rows = np.flatnonzero(x > 0)
+        self.x_rep, self.w_rep, self.it_rep = x[self.rows], w[self.rows], it[self.rows]
 
     def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = theta
-        ux, w_x = self.ux, self.w_x
-        log_t = np.log(alpha + self.uT)
-        inv_t = 1.0 / (alpha + self.uT)
-        # a3 for every row: -(r + x) log(alpha + T)
-        a3 = -(r + self.x) * log_t[self.iT]
-        tail = a3.copy()
-        share = np.zeros(self.x.size)
-        if self.rows.size:
-            x_rep = self.x_rep
-            log_tx = np.log(alpha + self.ut)[self.it[self.rows]]
-            a4 = np.log(a) - np.log(b + x_rep - 1) - (r + x_rep) * log_tx
-            mixed = np.logaddexp(a3[self.rows], a4)
-            tail[self.rows] = mixed
-            share[self.rows] = np.exp(a4 - mixed)
+        ux, w_x, rows, x_rep = self.ux, self.w_x, self.rows, self.x_rep
+        log_t = np.log(alpha + self.uT)[self.iT]
+        tail = -(r + self.x) * log_t  # still active at T
+        log_tx = np.log(alpha + self.ut)[self.it_rep]
+        dropped = np.log(a) - np.log(b + x_rep - 1) - (r + x_rep) * log_tx
+        mixed = np.logaddexp(tail[rows], dropped)
+        tail[rows] = mixed
+        ws = self.w_rep * np.exp(dropped - mixed)  # weight times the share of "dropped out", repeat rows
+        wns = self.w.copy()
+        wns[rows] -= ws  # weight times the share of "still active"
         per_count = gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux)
         value = float(w_x @ per_count) + self.total * r * np.log(alpha) + float(self.w @ tail)
-        ws = self.w * share
-        wns = self.w - ws
-        inv_tx_all = np.zeros(self.x.size)
-        log_tx_all = np.zeros(self.x.size)
-        if self.rows.size:
-            inv_tx_all[self.rows] = (1.0 / (alpha + self.ut))[self.it[self.rows]]
-            log_tx_all[self.rows] = np.log(alpha + self.ut)[self.it[self.rows]]
         grad = np.empty(4)
-        grad[0] = (
-            float(w_x @ (digamma(r + ux) - digamma(r)))
-            + self.total * np.log(alpha)
-            - float(wns @ log_t[self.iT])
-            - float(ws @ log_tx_all)
+        grad[0] = float(w_x @ (digamma(r + ux) - digamma(r))) + self.total * np.log(alpha) - wns @ log_t - ws @ log_tx
+        grad[1] = (
+            self.total * r / alpha
+            - wns @ ((r + self.x) / (alpha + self.uT)[self.iT])
+            - ws @ ((r + x_rep) / (alpha + self.ut)[self.it_rep])
         )
-        r_x = r + self.x
-        grad[1] = self.total * r / alpha - float(wns @ (r_x * inv_t[self.iT])) - float(ws @ (r_x * inv_tx_all))
-        grad[2] = float(w_x @ (digamma(a + b) - digamma(a + b + ux))) + float(ws.sum()) / a
-        b_x1 = np.ones(self.x.size)
-        if self.rows.size:
-            b_x1[self.rows] = b + self.x_rep - 1
-        grad[3] = float(w_x @ (digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux))) - float(
-            ws @ (1.0 / b_x1)
+        grad[2] = float(w_x @ (digamma(a + b) - digamma(a + b + ux))) + ws.sum() / a
+        grad[3] = float(w_x @ (digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux))) - ws @ (
+            1.0 / (b + x_rep - 1)
         )
         return value, grad
 
