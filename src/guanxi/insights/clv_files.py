@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from guanxi.core.spreadsheet import neutralise
-from guanxi.insights.kernels.clv import BetaGeoModel, FloatArray, GammaGammaModel, lifetime_value, summary_weights
+from guanxi.insights.kernels.clv import WEEKS_PER_MONTH, BetaGeoModel, GammaGammaModel, lifetime_value, summary_weights
+from guanxi.insights.kernels.inputs import FloatArray
 
 COLUMNS = ("customer_id", "frequency", "recency", "T", "monetary_value")
-WEEKS_PER_MONTH = 4.345  # 365.25 / 12 / 7: CLV is discounted month by month
 MAX_ROWS = 50_000_000
 
 

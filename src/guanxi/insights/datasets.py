@@ -30,9 +30,8 @@ from numpy.typing import NDArray
 from guanxi.contracts.models import SOLD, Order, OrderStatus
 from guanxi.core.dates import day_start
 from guanxi.customers.models import Channel, Customer, Interaction
+from guanxi.insights.kernels.inputs import FloatArray, IntArray
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 SQLITE_CHUNK = 1_000_000  # rowids per group_concat query
 CHANNELS = tuple(str(channel) for channel in Channel.values)
 EPOCH = date(1970, 1, 1)

@@ -19,13 +19,19 @@ from django.utils import timezone
 
 from guanxi.core import bulk
 from guanxi.insights import datasets
-from guanxi.insights.kernels.clv import BetaGeoModel, FitError, GammaGammaModel, lifetime_value, summary_weights
+from guanxi.insights.kernels.clv import (
+    WEEKS_PER_MONTH,
+    BetaGeoModel,
+    FitError,
+    GammaGammaModel,
+    lifetime_value,
+    summary_weights,
+)
 from guanxi.insights.kernels.profit import CostRates, ServiceLoad, profit_breakdown
 from guanxi.insights.kernels.value import ValueClass, ValueClassRule, pareto_curve, rfm_scores, value_classes
 from guanxi.insights.models import CustomerValue, RunStatus, ValueClassChoice, ValueRun, ValueSettings
 
 logger = logging.getLogger(__name__)
-WEEKS_PER_MONTH = 4.345
 WRITE_BATCH = 50_000
 CLV_MIN_BUYERS, CLV_MIN_REPEAT_BUYERS = 30, 10  # fewer cannot identify BG/NBD's and Gamma-Gamma's parameters
 CLASS_CHOICES = {

@@ -22,10 +22,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from guanxi.insights.kernels.inputs import floats
+from guanxi.insights.kernels.inputs import FloatArray, floats
 
-FloatArray = NDArray[np.float64]
 START = 0.1  # every parameter starts here (on the log scale: -2.3); the likelihoods are well behaved
+WEEKS_PER_MONTH = 4.345  # 365.25 / 12 / 7: lifetime value is discounted month by month
 LOG_BOUND = 15.0  # parameters stay within exp(-15) .. exp(15) (times and spends are scaled to about 10)
 
 

@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import stats
 
-from guanxi.insights.kernels.inputs import floats
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
+from guanxi.insights.kernels.inputs import FloatArray, IntArray, floats
 
 
 def _ints(values: ArrayLike, name: str) -> IntArray:

@@ -1,12 +1,15 @@
-"""Checking the arrays a kernel is given: one dimension, finite numbers."""
+"""The arrays kernels take and give (``FloatArray``, ``IntArray``), and checking what they are given."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
-def floats(values: ArrayLike, name: str) -> NDArray[np.float64]:
+
+def floats(values: ArrayLike, name: str) -> FloatArray:
     """``values`` as a one-dimensional float array; ValueError naming ``name`` otherwise."""
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:

@@ -12,9 +12,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from guanxi.insights.kernels.inputs import floats
-
-FloatArray = NDArray[np.float64]
+from guanxi.insights.kernels.inputs import FloatArray, floats
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import rankdata
 
-from guanxi.insights.kernels.inputs import floats
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
-
+from guanxi.insights.kernels.inputs import FloatArray, IntArray, floats
 
 # --- RFM -----------------------------------------------------------------------------------
 
