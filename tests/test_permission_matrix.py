@@ -1234,6 +1234,14 @@ def page_token_revoke(ctx: Ctx) -> None:
 
 PAGES["accounts:token-revoke"] = page_token_revoke
 
+# --- insights (checks in tests/insights/matrix_*.py) ---
+from tests.insights import matrix_dashboard, matrix_grading, matrix_segments, matrix_value  # noqa: E402
+
+for _area in (matrix_dashboard, matrix_grading, matrix_segments, matrix_value):
+    _api_checks, _page_checks = _area.checks(VISIBLE, RECORD_KEYS)
+    API.update(_api_checks)
+    PAGES.update(_page_checks)
+
 # Pages outside the product: staff-only Django admin, the language switch, static API docs.
 NOT_PRODUCT_PAGES = {"set_language"}
 

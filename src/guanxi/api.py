@@ -11,6 +11,7 @@ from guanxi.core.api import router as saved_views_router
 from guanxi.core.problems import install_handlers
 from guanxi.customers import api as customers_api
 from guanxi.dataio import api as dataio_api
+from guanxi.insights import api as insights_api
 from guanxi.sales.api import router as products_router
 
 api = NinjaAPI(
@@ -43,3 +44,7 @@ api.add_router("/v1/orders", orders_router)
 api.add_router("/v1/imports", dataio_api.imports)
 api.add_router("/v1/exports", dataio_api.exports_router)
 api.add_router("/v1/saved-views", saved_views_router)
+api.add_router("/v1/insights", insights_api.dashboard.router)
+api.add_router("/v1/insights", insights_api.value.router)
+api.add_router("/v1/insights", insights_api.grading.router)
+api.add_router("/v1/insights", insights_api.segments.router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("guanxi.accounts.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("data/", include("guanxi.dataio.urls")),
+    path("insights/", include("guanxi.insights.urls")),
     path("staff-admin/", admin.site.urls),
     path("", include("guanxi.web.urls")),
 ]

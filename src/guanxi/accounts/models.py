@@ -31,6 +31,7 @@ class Perm(models.TextChoices):
     DELETE = "delete", _("Delete records")
     MANAGE_SETTINGS = "manage_settings", _("Manage settings")
     MANAGE_USERS = "manage_users", _("Manage users, teams and roles")
+    MANAGE_VALUE = "manage_value", _("Manage value measures, grading and segments")
     VIEW_SYSTEM = "view_system", _("View system status")
 
 
@@ -179,7 +180,7 @@ def role_defaults() -> dict[str, dict[str, Any]]:
         "director": {
             "name": "销售总监",
             "name_en": "Sales director",
-            "permissions": [Perm.APPROVE, Perm.EXPORT, Perm.IMPORT, Perm.ASSIGN, Perm.VIEW_SYSTEM],
+            "permissions": [Perm.APPROVE, Perm.EXPORT, Perm.IMPORT, Perm.ASSIGN, Perm.VIEW_SYSTEM, Perm.MANAGE_VALUE],
             "default_scope": DataScope.ALL,
         },
         "manager": {

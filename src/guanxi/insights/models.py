@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import BaseModel
+from guanxi.core.models import BaseModel, Versioned
 
 
 def default_interaction_costs() -> dict[str, str]:
@@ -184,6 +184,17 @@ class CustomerValue(models.Model):
         _("value class"), max_length=16, choices=ValueClassChoice.choices, default=ValueClassChoice.OTHER
     )
     profit_rank = models.PositiveIntegerField(_("rank by profit"), null=True)
+    previous_orders = models.PositiveIntegerField(_("orders, previous period"), default=0)
+    tenure_days = models.PositiveIntegerField(_("days since the first purchase"), null=True)
+    next_purchase_on = models.DateField(_("expected next purchase"), null=True)
+    # The active grading scheme's result (``GradeScheme``): grade, 0-100 index, and the index points
+    # each indicator contributed, in the order of ``GradeEvaluation.indicators`` of ``grade_evaluation``.
+    grade = models.CharField(_("grade"), max_length=8, blank=True, default="")
+    grade_index = models.DecimalField(_("grading index"), max_digits=6, decimal_places=2, null=True)
+    grade_contributions: models.JSONField[Any] = models.JSONField(_("contribution per indicator"), null=True)
+    grade_evaluation = models.ForeignKey(
+        "GradeEvaluation", on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("customer value")
@@ -192,7 +203,267 @@ class CustomerValue(models.Model):
             models.Index(fields=["value_class", "-profit"], name="insights_value_class_idx"),
             models.Index(fields=["profit_rank"], name="insights_value_rank_idx"),
             models.Index(fields=["-lifetime_value"], name="insights_value_clv_idx"),
+            models.Index(fields=["grade", "-grade_index"], name="insights_value_grade_idx"),
+            models.Index(
+                fields=["rfm_recency", "rfm_frequency", "rfm_monetary"], name="insights_value_rfm_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"value of {self.customer_id}"
+
+
+# --- composite grading (VAL-5) ----------------------------------------------------------------
+
+
+class GradeScheme(Versioned):
+    """Indicators with weights and normalisation, and grade thresholds on the 0-100 index.
+
+    ``indicators``: ``[{"key": "profit", "weight": 30, "normalisation": "rank", "higher_is_better": true}]``
+    with keys from ``insights.grading.INDICATORS``; ``grades`` best first (``["A", "B", "C", "D"]``)
+    and ``thresholds`` the index each grade starts at (``[80, 60, 40, 0]``). One scheme is active:
+    the value run grades every customer with it, every ``evaluate_every_days`` an evaluation is kept
+    as history.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    indicators: models.JSONField[Any] = models.JSONField(_("indicators"), default=list)
+    grades: models.JSONField[Any] = models.JSONField(_("grades"), default=list)
+    thresholds: models.JSONField[Any] = models.JSONField(_("thresholds"), default=list)
+    evaluate_every_days = models.PositiveSmallIntegerField(
+        _("keep an evaluation every (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("grading scheme")
+        verbose_name_plural = _("grading schemes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="insights_gradescheme_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GradeEvaluation(BaseModel):
+    """One kept grading of every customer: the scheme as it was, the counts and the migration since the last one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    scheme = models.ForeignKey(GradeScheme, on_delete=models.CASCADE, related_name="evaluations")
+    run = models.ForeignKey(ValueRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    previous = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    as_of = models.DateField(_("as of"))
+    indicators: models.JSONField[Any] = models.JSONField(_("indicators"), default=list)
+    grades: models.JSONField[Any] = models.JSONField(_("grades"), default=list)
+    thresholds: models.JSONField[Any] = models.JSONField(_("thresholds"), default=list)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    counts: models.JSONField[Any] = models.JSONField(_("customers per grade"), default=dict)
+    # rows: grade in ``previous`` (then "new" for customers not graded then); columns: grade now
+    migration: models.JSONField[Any] = models.JSONField(_("grade migration"), default=dict)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("grade evaluation")
+        verbose_name_plural = _("grade evaluations")
+        indexes = [models.Index(fields=["scheme", "-as_of"], name="insights_gradeeval_scheme_idx")]
+
+    def __str__(self) -> str:
+        return f"grading {self.as_of}"
+
+
+class GradeChange(models.Model):
+    """A customer's grade changed at an evaluation (their first grade too): the grade history.
+
+    The grade at any evaluation is the last change at or before it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    evaluation = models.ForeignKey(GradeEvaluation, on_delete=models.CASCADE, related_name="changes")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    as_of = models.DateField(_("as of"))
+    previous_grade = models.CharField(_("previous grade"), max_length=8, blank=True)
+    grade = models.CharField(_("grade"), max_length=8)
+    grade_index = models.DecimalField(_("grading index"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        indexes = [models.Index(fields=["customer", "-as_of"], name="insights_gradechange_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.previous_grade or '-'} -> {self.grade}"
+
+
+class FeltKeyMark(BaseModel):
+    """A manager marks a customer they *feel* is key, to compare their judgement with the index."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("felt-key mark")
+        verbose_name_plural = _("felt-key marks")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "marked_by"], name="insights_feltkeymark_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"felt key {self.customer_id}"
+
+
+class ServiceLevel(models.TextChoices):
+    PREMIUM = "premium", _("Premium")
+    PRIORITY = "priority", _("Priority")
+    STANDARD = "standard", _("Standard")
+    BASIC = "basic", _("Basic")
+
+
+class GradeTreatment(Versioned):
+    """How a grade is treated; other modules read it (visit plans, service, pricing, credit)."""
+
+    scheme = models.ForeignKey(GradeScheme, on_delete=models.CASCADE, related_name="treatments")
+    grade = models.CharField(_("grade"), max_length=8)
+    visit_every_days = models.PositiveSmallIntegerField(_("visit every (days)"), null=True, blank=True)
+    service_level = models.CharField(
+        _("service level"), max_length=10, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD
+    )
+    price_book = models.CharField(_("price book"), max_length=60, blank=True)
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=18, decimal_places=2, null=True, blank=True)
+    max_discount_pct = models.DecimalField(
+        _("maximum discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("grade treatment")
+        verbose_name_plural = _("grade treatments")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "grade"], name="insights_gradetreatment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"treatment of {self.grade}"
+
+
+# --- dynamic segments (VAL-8, SALE-6) and consumption curves (VAL-7) ----------------------------
+
+
+class Segment(Versioned):
+    """A rule over profile, value figures, grade, class, RFM, tags and behaviour; members stored in bulk.
+
+    ``rule``: ``{"match": "all" | "any", "conditions": [{"field": "value_class", "op": "eq",
+    "value": "negative"}]}`` with fields from ``insights.segments.FIELDS``. ``teams``: the sales
+    teams that work this segment (SALE-6).
+    """
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    name_en = models.CharField(_("English name"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    rule: models.JSONField[Any] = models.JSONField(_("rule"), default=dict)
+    is_active = models.BooleanField(_("active"), default=True)
+    teams = models.ManyToManyField("accounts.Team", blank=True, related_name="segments", verbose_name=_("teams"))
+    members_count = models.PositiveIntegerField(_("members"), default=0)
+    evaluated_at = models.DateTimeField(_("members computed"), null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(models.Model):
+    """A customer in a segment now, and since when."""
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="segment_memberships", db_constraint=False
+    )
+    since = models.DateField(_("member since"))
+
+    class Meta:
+        verbose_name = _("segment member")
+        verbose_name_plural = _("segment members")
+        constraints = [models.UniqueConstraint(fields=["segment", "customer"], name="insights_segmentmember_once")]
+        indexes = [models.Index(fields=["customer"], name="insights_segmember_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in {self.segment_id}"
+
+
+class SegmentChange(models.Model):
+    """A customer joined or left a segment on a day: the membership history."""
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    on = models.DateField(_("on"))
+    joined = models.BooleanField(_("joined"))
+
+    class Meta:
+        verbose_name = _("segment change")
+        verbose_name_plural = _("segment changes")
+        indexes = [
+            models.Index(fields=["segment", "-on"], name="insights_segchange_seg_idx"),
+            models.Index(fields=["customer", "-on"], name="insights_segchange_cust_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.joined else '-'}{self.customer_id} {self.on}"
+
+
+class SegmentSnapshot(models.Model):
+    """A segment's size at one computation: members, joined and left (the trend of the segment)."""
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField(_("as of"))
+    members = models.PositiveIntegerField(_("members"), default=0)
+    joined = models.PositiveIntegerField(_("joined"), default=0)
+    left = models.PositiveIntegerField(_("left"), default=0)
+    profit = models.DecimalField(_("profit"), max_digits=18, decimal_places=2, default=Decimal("0"))
+    revenue = models.DecimalField(_("revenue"), max_digits=18, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("segment snapshot")
+        verbose_name_plural = _("segment snapshots")
+        indexes = [models.Index(fields=["segment", "-as_of"], name="insights_segsnap_seg_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id} {self.as_of}: {self.members}"
+
+
+class CurveKind(models.TextChoices):
+    COHORT = "cohort", _("Purchases and spend by month since acquisition")
+    INTERPURCHASE = "interpurchase", _("Days between purchases")
+    TREND = "trend", _("Monthly spend trend and forecast")
+
+
+class SegmentCurve(models.Model):
+    """A consumption curve of one segment (never over all customers), from the latest run."""
+
+    id = models.BigAutoField(primary_key=True)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="curves")
+    kind = models.CharField(_("kind"), max_length=16, choices=CurveKind.choices)
+    as_of = models.DateField(_("as of"))
+    data: models.JSONField[Any] = models.JSONField(_("data"), default=dict)
+
+    class Meta:
+        verbose_name = _("segment curve")
+        verbose_name_plural = _("segment curves")
+        constraints = [models.UniqueConstraint(fields=["segment", "kind"], name="insights_segmentcurve_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.segment_id}"

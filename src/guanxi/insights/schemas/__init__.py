@@ -1,0 +1,1 @@
+"""Ninja schemas of the insights API, one module per area."""

@@ -1,0 +1,7 @@
+"""Insights pages: value (filled by its own module; see insights/urls.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
