@@ -187,15 +187,6 @@ class CustomerValue(models.Model):
     previous_orders = models.PositiveIntegerField(_("orders, previous period"), default=0)
     tenure_days = models.PositiveIntegerField(_("days since the first purchase"), null=True)
     next_purchase_on = models.DateField(_("expected next purchase"), null=True)
-    # The active grading scheme's result (``GradeScheme``): grade, 0-100 index, and the index points
-    # each indicator contributed, in the order of ``GradeEvaluation.indicators`` of ``grade_evaluation``.
-    grade = models.CharField(_("grade"), max_length=8, blank=True, default="")
-    grade_index = models.DecimalField(_("grading index"), max_digits=6, decimal_places=2, null=True)
-    grade_contributions: models.JSONField[Any] = models.JSONField(_("contribution per indicator"), null=True)
-    grade_evaluation = models.ForeignKey(
-        "GradeEvaluation", on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False
-    )
-
     class Meta:
         verbose_name = _("customer value")
         verbose_name_plural = _("customer values")
@@ -203,7 +194,6 @@ class CustomerValue(models.Model):
             models.Index(fields=["value_class", "-profit"], name="insights_value_class_idx"),
             models.Index(fields=["profit_rank"], name="insights_value_rank_idx"),
             models.Index(fields=["-lifetime_value"], name="insights_value_clv_idx"),
-            models.Index(fields=["grade", "-grade_index"], name="insights_value_grade_idx"),
             models.Index(
                 fields=["rfm_recency", "rfm_frequency", "rfm_monetary"], name="insights_value_rfm_idx"
             ),
@@ -221,9 +211,9 @@ class GradeScheme(Versioned):
 
     ``indicators``: ``[{"key": "profit", "weight": 30, "normalisation": "rank", "higher_is_better": true}]``
     with keys from ``insights.grading.INDICATORS``; ``grades`` best first (``["A", "B", "C", "D"]``)
-    and ``thresholds`` the index each grade starts at (``[80, 60, 40, 0]``). One scheme is active:
-    the value run grades every customer with it, every ``evaluate_every_days`` an evaluation is kept
-    as history.
+    and ``thresholds`` the index each grade starts at (``[80, 60, 40, 0]``). One scheme is active: the
+    value run evaluates it (grades every customer, keeps the evaluation as history) when its last
+    evaluation is ``evaluate_every_days`` old, or when a manager asks for one.
     """
 
     name = models.CharField(_("name"), max_length=120)
@@ -297,6 +287,38 @@ class GradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.previous_grade or '-'} -> {self.grade}"
+
+
+class CustomerGrade(models.Model):
+    """A customer's grade at the latest evaluation of the active scheme, and why (derived; never typed).
+
+    ``contributions``: the index points each indicator gave, in the order of ``evaluation.indicators``.
+    Rewritten by each evaluation only (grades change at evaluations, not with every value run).
+    """
+
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True
+
+    customer = models.OneToOneField(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="grade",
+        verbose_name=_("customer"),
+        db_constraint=False,
+    )
+    evaluation = models.ForeignKey(GradeEvaluation, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    as_of = models.DateField(_("as of"))
+    grade = models.CharField(_("grade"), max_length=8)
+    grade_index = models.DecimalField(_("grading index"), max_digits=6, decimal_places=2)
+    contributions: models.JSONField[Any] = models.JSONField(_("contribution per indicator"), default=list)
+
+    class Meta:
+        verbose_name = _("customer grade")
+        verbose_name_plural = _("customer grades")
+        indexes = [models.Index(fields=["grade", "-grade_index"], name="insights_grade_grade_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.grade} ({self.customer_id})"
 
 
 class FeltKeyMark(BaseModel):
