@@ -82,7 +82,7 @@ def measure() -> dict[str, Any]:
     index = datasets.customer_index()
     days = datasets.purchase_days(datasets.orders_read(index, as_of=run.as_of))
     today = (run.as_of - date(1970, 1, 1)).days
-    frequency, recency, age, monetary = services.clv_summary(days, index.size, today)
+    frequency, recency, age, monetary = services.clv_summary_days(days, index.size, today)
     fit = _compare_fits(frequency, recency, age, monetary)
     return {
         "vendor": connection.vendor,
@@ -102,12 +102,13 @@ def _compare_fits(frequency: Any, recency: Any, age: Any, monetary: Any) -> dict
 
     from guanxi.insights.kernels.clv import BetaGeoModel, GammaGammaModel, summary_weights
 
-    bought = age > 0
-    x, t_x, t_age, m = frequency[bought], recency[bought], age[bought], monetary[bought]
+    bought = age > 0  # recency and age in whole days: the engine finds distinct rows on days, fits in weeks
+    x, t_days, age_days, m = frequency[bought], recency[bought], age[bought], monetary[bought]
+    t_x, t_age = t_days / 7.0, age_days / 7.0
     repeat = x > 0
     started = time.perf_counter()
-    (ux, ut, ua), weights, _ = summary_weights(x, t_x, t_age)
-    ours_bg = BetaGeoModel().fit(ux, ut, ua, weights=weights).params_
+    (ux, ut, ua), weights, _ = summary_weights(x, t_days, age_days)
+    ours_bg = BetaGeoModel().fit(ux, ut / 7.0, ua / 7.0, weights=weights).params_
     (umx, um), mweights, _ = summary_weights(x[repeat], m[repeat])
     ours_gg = GammaGammaModel().fit(umx, um, weights=mweights).params_
     ours = time.perf_counter() - started

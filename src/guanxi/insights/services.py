@@ -254,7 +254,8 @@ def _lifetime_value(
     settings_row: ValueSettings,
 ) -> dict[str, Any]:
     """BG/NBD + Gamma-Gamma on purchase occasions (weeks), valued at each customer's gross margin %."""
-    frequency, recency, age, monetary = clv_summary(days, size, today)
+    frequency, recency_days, age_days, monetary = clv_summary_days(days, size, today)
+    recency, age = recency_days / 7.0, age_days / 7.0
     bought = age > 0
     result: dict[str, Any] = {
         "expected_purchases": np.zeros(size),
@@ -271,8 +272,9 @@ def _lifetime_value(
         result["summary"] = {"fitted": False, "reason": reason, "buyers": int(bought.sum())}
         return result
     try:
-        (x, t_x, t_age), weights, _ = summary_weights(frequency[bought], recency[bought], age[bought])
-        purchases = BetaGeoModel().fit(x, t_x, t_age, weights=weights)
+        # Distinct rows found on whole days (fast), fitted in weeks: the same rows as on weeks.
+        (x, t_days, age_days_u), weights, _ = summary_weights(frequency[bought], recency_days[bought], age_days[bought])
+        purchases = BetaGeoModel().fit(x, t_days / 7.0, age_days_u / 7.0, weights=weights)
     except (FitError, ValueError) as error:
         result["summary"] = {"fitted": False, "reason": str(error), "buyers": int(bought.sum())}
         return result
@@ -330,6 +332,12 @@ def _lifetime_value(
 
 def clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.ndarray, ...]:
     """frequency (repeat purchase days), recency and T in weeks, mean spend of the repeat days."""
+    frequency, recency_days, age_days, monetary = clv_summary_days(days, size, today)
+    return frequency, recency_days / 7.0, age_days / 7.0, monetary
+
+
+def clv_summary_days(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.ndarray, ...]:
+    """frequency (repeat purchase days), recency and T in whole days (as floats), mean spend of the repeat days."""
     count = np.bincount(days.customer, minlength=size).astype(np.float64)
     first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
     last = np.full(size, -1, dtype=np.int64)
@@ -342,8 +350,8 @@ def clv_summary(days: datasets.PurchaseDays, size: int, today: int) -> tuple[np.
     is_first = days.day == first[days.customer]
     np.add.at(first_amount, days.customer[is_first], days.amount[is_first])
     frequency = np.where(bought, count - 1, 0.0)
-    recency = np.where(bought, (last - first) / 7.0, 0.0)
-    age = np.where(bought, (today - first) / 7.0, 0.0)
+    recency = np.where(bought, last - first, 0).astype(np.float64)
+    age = np.where(bought, today - first, 0).astype(np.float64)
     monetary = np.zeros(size)
     np.divide(total - first_amount, frequency, out=monetary, where=frequency > 0)
     # A repeat customer whose repeat orders were all free has no spend to model: count them as one-time.

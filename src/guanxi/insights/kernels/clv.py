@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from guanxi.insights.kernels.inputs import FloatArray, floats
+from guanxi.insights.kernels.inputs import FloatArray, IntArray, floats
 
 START = 0.1  # every parameter starts here (on the log scale: -2.3); the likelihoods are well behaved
 WEEKS_PER_MONTH = 4.345  # 365.25 / 12 / 7: lifetime value is discounted month by month
@@ -61,7 +61,7 @@ def summary_weights(*columns: ArrayLike) -> tuple[list[FloatArray], FloatArray, 
     values = [np.asarray(column, dtype=np.float64) for column in columns]
     # Each column's distinct values get codes; the codes combine into one integer per row, so a
     # single 1-D unique finds the distinct rows (np.unique(axis=0) sorts rows lexically: 10x slower).
-    distinct, codes = zip(*(np.unique(v, return_inverse=True) for v in values), strict=True)
+    distinct, codes = zip(*(_codes(v) for v in values), strict=True)
     sizes = [max(len(d), 1) for d in distinct]
     if float(np.prod(np.array(sizes, dtype=np.float64))) >= 2**62:
         stacked = np.column_stack(values)
@@ -72,6 +72,26 @@ def summary_weights(*columns: ArrayLike) -> tuple[list[FloatArray], FloatArray, 
         key = key * size + code.reshape(-1)
     _keys, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
     return [v[first] for v in values], counts.astype(np.float64), inverse.reshape(-1)
+
+
+SMALL_INTEGER_RANGE = 1 << 22
+
+
+def _codes(values: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Distinct values and each value's position among them (``np.unique`` with ``return_inverse``).
+
+    Whole numbers within a small range (purchase counts, ages in days) are coded by offset, without
+    sorting: a million rows in milliseconds instead of a sort.
+    """
+    if values.size:
+        low, high = float(values.min()), float(values.max())
+        if high - low < SMALL_INTEGER_RANGE and np.all(values == np.floor(values)):
+            offset = (values - low).astype(np.int64)
+            present = np.bincount(offset, minlength=int(high - low) + 1) > 0
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present) + low, rank[offset]
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, inverse.reshape(-1)
 
 
 def _minimise(objective: Any, size: int) -> FloatArray:
@@ -196,9 +216,13 @@ class _BgnbdSum:
         tail = -(r + self.x) * log_t  # still active at T
         log_tx = np.log(alpha + self.ut)[self.it_rep]
         dropped = np.log(a) - np.log(b + x_rep - 1) - (r + x_rep) * log_tx
-        mixed = np.logaddexp(tail[rows], dropped)
-        tail[rows] = mixed
-        ws = self.w_rep * np.exp(dropped - mixed)  # weight times the share of "dropped out", repeat rows
+        # log(e^alive + e^dropped) and the share of "dropped out" from one exp: with d = dropped - alive,
+        # e = exp(-|d|): log-sum = alive + max(d, 0) + log1p(e), share = sigmoid(d).
+        diff = dropped - tail[rows]
+        e = np.exp(-np.abs(diff))
+        tail[rows] += np.maximum(diff, 0.0) + np.log1p(e)
+        share = np.where(diff >= 0, 1.0, e) / (1.0 + e)
+        ws = self.w_rep * share  # weight times the share of "dropped out", repeat rows
         wns = self.w.copy()
         wns[rows] -= ws  # weight times the share of "still active"
         per_count = gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux)
