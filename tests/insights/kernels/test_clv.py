@@ -224,3 +224,28 @@ def test_fast_sums_equal_the_row_by_row_likelihoods(seed: int, theta: tuple[floa
     gg_value, gg_gradient = _GammaGammaSum(x[repeat], m[repeat], w[repeat])(gg_point)
     assert gg_value == pytest.approx(float(w[repeat] @ gg_ll), rel=1e-9, abs=1e-9)
     np.testing.assert_allclose(gg_gradient, gg_grad @ w[repeat], rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 40),
+            st.one_of(st.integers(-3, 900), st.floats(-5, 5, allow_nan=False, width=32)),
+            st.integers(0, 2_000_000),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_summary_weights_whole_numbers_coded_without_sorting_agree_with_unique(rows: list[tuple[float, ...]]) -> None:
+    """Whole-number columns take the offset path, others np.unique: the same distinct rows either way."""
+    columns = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
+    unique, weights, inverse = summary_weights(*columns)
+    expected, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+    got = np.column_stack(unique)
+    order = np.lexsort(got.T[::-1])
+    np.testing.assert_array_equal(got[order], expected)
+    np.testing.assert_array_equal(weights[order], counts)
+    for column, distinct in zip(columns, unique, strict=True):
+        np.testing.assert_array_equal(distinct[inverse], column)
