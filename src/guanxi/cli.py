@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
@@ -311,6 +311,36 @@ def cmd_insights_clv(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_insights_calibration(args: argparse.Namespace) -> int:
+    """Calibration / holdout test of BG/NBD on a transactions file: the report as JSON, the table to --out."""
+    from guanxi.insights.calibration import TransactionsError, calibration_report, report_write, transactions_read
+
+    try:
+        calibration_end = date.fromisoformat(args.calibration_end)
+        holdout_end = date.fromisoformat(args.holdout_end)
+    except ValueError:
+        print("guanxi insights calibration: dates must be YYYY-MM-DD", file=sys.stderr)
+        return 2
+    if holdout_end <= calibration_end:
+        print("guanxi insights calibration: --holdout-end must be after --calibration-end", file=sys.stderr)
+        return 2
+    try:
+        transactions = transactions_read(Path(args.transactions))
+        report = calibration_report(
+            transactions.customer, transactions.day, calibration_end=calibration_end, holdout_end=holdout_end
+        )
+    except TransactionsError as error:
+        print(f"guanxi insights calibration: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, RuntimeError) as error:  # the kernels' FitError and data checks
+        print(f"guanxi insights calibration: cannot fit these data: {error}", file=sys.stderr)
+        return 1
+    if args.out:
+        report_write(report, Path(args.out))
+    print(json.dumps(report.as_dict(), indent=2))
+    return 0
+
+
 # --- command line -----------------------------------------------------------------------
 
 
@@ -358,6 +388,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     clv.add_argument("--out", metavar="PREDICTIONS.csv", help="write the per-customer predictions here")
     clv.set_defaults(handler=cmd_insights_clv)
+    calibration = analyses.add_parser(
+        "calibration",
+        help="does the lifetime value model predict? a calibration / holdout test on a transactions file",
+        description="Reads customer_id, date (YYYY-MM-DD) per purchase; fits BG/NBD on the purchase days up to "
+        "--calibration-end, predicts each customer's purchases up to --holdout-end and compares them with the "
+        "actual ones by calibration frequency (0 … 6, 7+). Prints the report as JSON; with --out writes the "
+        "table as CSV.",
+    )
+    calibration.add_argument("--transactions", required=True, metavar="FILE.csv", help="purchases (UTF-8 CSV)")
+    calibration.add_argument("--calibration-end", required=True, metavar="YYYY-MM-DD")
+    calibration.add_argument("--holdout-end", required=True, metavar="YYYY-MM-DD")
+    calibration.add_argument("--out", metavar="REPORT.csv", help="write the per-frequency table here")
+    calibration.set_defaults(handler=cmd_insights_calibration)
     return parser
 
 

@@ -132,6 +132,12 @@ NON_RECORD_MODELS = {
     "customers.Tag",
     "customers.TagRule",
     "customers.MergeRecord",  # follows its surviving record through access.ensure (customers.selectors.merge_get)
+    "insights.GradeScheme",  # value settings: readable by all, written by value managers
+    "insights.GradeEvaluation",  # company-wide aggregates: value managers only
+    "insights.GradeTreatment",
+    "insights.Segment",  # segment definitions are settings; members follow their customer
+    "insights.SegmentSnapshot",  # segment-wide aggregates
+    "insights.SegmentCurve",
     "accounts.User",
     "accounts.Team",
     "accounts.Role",

@@ -33,6 +33,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.services.merge import CONTACT_MERGE, CUSTOMER_MERGE, handled_links
 from guanxi.customers.services.merge_moves import is_derived, related_links, snapshot
+from guanxi.insights.models import FeltKeyMark
 from tests.conftest import Org, Records
 from tests.sales.factories import ProductFactory
 
@@ -110,6 +111,9 @@ def _build(org: Org) -> World:
                 LineIn(product_id=product.pk, quantity=Decimal(1)),
             ],
         )
+    # Felt-key marks (a manager's judgement moves): manager1 marked both, rep1 only the absorbed one.
+    for customer, user in ((survivor, "manager1"), (absorbed, "manager1"), (absorbed, "rep1")):
+        FeltKeyMark.objects.create(customer=customer, marked_by=org[user])
     # Shares: rep2 sees the absorbed one; rep3 has a weaker share on the survivor and a stronger on the absorbed.
     record_share(actor=rep1, record=absorbed, user=org["rep2"])
     record_share(actor=rep1, record=survivor, user=org["rep3"])
@@ -201,7 +205,8 @@ def test_every_related_record_moves_to_the_survivor(org: Org, world: World) -> N
         assert after_a[label] == 0, label
         assert after_s[label] == before_s[label] + before_a[label] - removed[label], label
     # What collapsed: the relationship between the two, the same parent_of, the mirrored
-    # competitor; the tag on both; the shared contact's second open post; rep3's weaker share.
+    # competitor; the tag on both; the shared contact's second open post; manager1's second felt-key
+    # mark; rep3's weaker share.
     assert {label: count for label, count in removed.items() if label not in derived} == {
         "contracts.order.customer": 0,
         "contracts.orderline.customer": 0,
@@ -210,6 +215,7 @@ def test_every_related_record_moves_to_the_survivor(org: Org, world: World) -> N
         "customers.customertag.customer": 1,
         "customers.interaction.customer": 0,
         "customers.position.customer": 1,
+        "insights.feltkeymark.customer": 1,  # manager1 had marked both: one mark stays
         "shares": 1,
     }
     assert len(merge.moved["customers.interaction.customer"]) == 3

@@ -39,6 +39,14 @@ class LineIn:
     unit_cost: Decimal | None = None  # the product's unit cost when left out
 
 
+def _value_follows(customer_id: uuid.UUID) -> None:
+    """Once the order is committed, the customer's value figures are refreshed in the background."""
+    # Imported here: the value engine reads orders, so insights imports this app, not the reverse.
+    from guanxi.insights.tasks import value_customer_refresh_task
+
+    transaction.on_commit(lambda: value_customer_refresh_task(str(customer_id)))
+
+
 def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -114,6 +122,7 @@ def order_create(
         row.full_clean(exclude=["order"])
     OrderLine.objects.bulk_create(rows)
     customers.customer_facts_refresh(customer_ids=[customer.pk])
+    _value_follows(customer.pk)
     return order
 
 
@@ -132,4 +141,5 @@ def order_set_status(*, actor: User, order: Order, version: int | None, status: 
     record_update(actor=actor, instance=order, changes={"status": status}, expected_version=version)
     OrderLine.objects.filter(order=order).update(status=status, updated_at=timezone.now())
     customers.customer_facts_refresh(customer_ids=[order.customer_id])
+    _value_follows(order.customer_id)
     return order

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from guanxi.customers.models import (
     TagGroup,
     TagRule,
 )
+from guanxi.insights.models import CustomerGrade, CustomerValue, Segment, SegmentMember
 
 
 def customer_list(
@@ -40,9 +42,14 @@ def customer_list(
     tag_id: int | None = None,
     province: str = "",
     city: str = "",
+    **value: Any,
 ) -> QuerySet[Customer]:
-    """The customers the actor sees, searched (``customers.search.search_q``) and filtered."""
+    """The customers the actor sees, searched (``customers.search.search_q``) and filtered.
+
+    ``value``: the value filters (``customers.lists.VALUE_FILTERS``, cleaned by ``lists.value_filters``).
+    """
     qs = access.scope(actor, Customer.objects.select_related("owner", "team"))
+    qs = _value_filtered(qs, **value)
     if q:
         qs = qs.filter(search.search_q(q))
     if province:
@@ -56,6 +63,49 @@ def customer_list(
     if tag_id is not None:
         qs = qs.filter(pk__in=CustomerTag.objects.filter(tag_id=tag_id).values("customer_id"))
     return qs
+
+
+def _value_filtered(
+    qs: QuerySet[Customer],
+    *,
+    value_class: str = "",
+    grade: str = "",
+    segment_id: UUID | None = None,
+    rfm_r: int | None = None,
+    rfm_f: int | None = None,
+    rfm_m: int | None = None,
+    profit_min: Decimal | None = None,
+    profit_max: Decimal | None = None,
+    clv_min: Decimal | None = None,
+    clv_max: Decimal | None = None,
+) -> QuerySet[Customer]:
+    """Customers by their figures of the latest value run, grade and segment: each a ``pk IN (subquery)``,
+    so the page's key read keeps walking the customers' own index."""
+    figures = {
+        "value_class": value_class or None,
+        "rfm_recency": rfm_r,
+        "rfm_frequency": rfm_f,
+        "rfm_monetary": rfm_m,
+        "profit__gte": profit_min,
+        "profit__lte": profit_max,
+        "lifetime_value__gte": clv_min,
+        "lifetime_value__lte": clv_max,
+    }
+    given = {lookup: wanted for lookup, wanted in figures.items() if wanted is not None}
+    if given:
+        qs = qs.filter(pk__in=CustomerValue.objects.filter(**given).values("customer_id"))
+    if grade:
+        qs = qs.filter(pk__in=CustomerGrade.objects.filter(grade=grade).values("customer_id"))
+    if segment_id is not None:
+        qs = qs.filter(pk__in=SegmentMember.objects.filter(segment_id=segment_id).values("customer_id"))
+    return qs
+
+
+def segment_name(*, actor: User | Any, pk: UUID) -> str | None:
+    """A segment's name for the list's filter chip (segment definitions are visible to every user)."""
+    if access.active_user(actor) is None:
+        return None
+    return Segment.objects.filter(pk=pk).values_list("name", flat=True).first()
 
 
 CUSTOMER_ORDERING = Ordering(
@@ -76,10 +126,17 @@ def customer_page(
     order: str | None = None,
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
+    with_figures: bool = False,
+    **value: Any,
 ) -> dict[str, Any]:
     """One page of ``customer_list``: keyset-paginated, each scope part walking its own index;
-    a search takes its index path (``customers.search.prepare``)."""
-    base = customer_list(actor=actor, owner_id=owner_id, team_id=team_id, tag_id=tag_id, province=province, city=city)
+    a search takes its index path (``customers.search.prepare``). ``with_figures`` reads each row's
+    value figures and grade with it (the list's value columns); ``value``: the value filters."""
+    base = customer_list(
+        actor=actor, owner_id=owner_id, team_id=team_id, tag_id=tag_id, province=province, city=city, **value
+    )
+    if with_figures:
+        base = base.select_related("value", "grade")
     qs, parts, plan = search.prepare(base, q, actor=actor, parts=access.scope_parts(actor, Customer))
     return paginate(qs, ordering=CUSTOMER_ORDERING, order=order, limit=limit, cursor=cursor, parts=parts, plan=plan)
 

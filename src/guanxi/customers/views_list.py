@@ -18,7 +18,16 @@ from guanxi.core.errors import Conflict, InvalidInput, NotFound
 from guanxi.core.models import ViewSharing
 from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers import selectors
-from guanxi.customers.lists import CUSTOMER_LIST, CUSTOMER_ORDERINGS, cell, with_view
+from guanxi.customers.lists import (
+    CUSTOMER_LIST,
+    CUSTOMER_ORDERINGS,
+    VALUE_COLUMNS,
+    VALUE_FILTERS,
+    cell,
+    filter_chip_label,
+    value_filters,
+    with_view,
+)
 from guanxi.customers.models import Tag
 
 PAGE_SIZE = 25
@@ -34,7 +43,21 @@ def _given(request: HttpRequest) -> dict[str, Any]:
         given[key] = int(raw) if raw.isdigit() and len(raw) < 18 else None
     ordering = request.GET.get("ordering", "")
     given["ordering"] = ordering if ordering in CUSTOMER_ORDERINGS else ""
+    for key in VALUE_FILTERS:  # checked by ``lists.value_filters``: the page says which are not valid
+        given[key] = request.GET.get(key, "")[:60]
     return given
+
+
+def _chips(actor: Any, value: dict[str, Any], keep: dict[str, Any]) -> list[tuple[str, str]]:
+    """The active value filters as (label, URL of the list without that filter)."""
+    chips = []
+    for key, chosen in value.items():
+        shown = chosen
+        if key == "segment_id":
+            shown = selectors.segment_name(actor=actor, pk=chosen) or chosen
+        rest = {k: v for k, v in keep.items() if k != key}
+        chips.append((filter_chip_label(key, shown), f"{reverse('customers:customer-list')}?{urlencode(rest)}"))
+    return chips
 
 
 def _columns(request: HttpRequest, view: Any) -> list[str]:
@@ -53,20 +76,33 @@ def customer_list_view(request: HtmxHttpRequest) -> HttpResponse:
     except NotFound:
         messages.warning(request, _("That saved view does not exist or is not shared with you."))
         filters, view = with_view(actor, None, _given(request))
+    value, value_errors = value_filters(filters, strict=False)
+    filters = {key: given for key, given in filters.items() if key not in VALUE_FILTERS}
     order = filters.pop("ordering", None) or selectors.CUSTOMER_ORDERING.default
-    page = selectors.customer_page(
-        actor=actor, order=order, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None, **filters
-    )
     columns = _columns(request, view)
-    state = {key: value for key, value in filters.items() if value not in (None, "")}
-    query = urlencode({**state, "ordering": order, **({"view": view.pk} if view else {})})
+    page = selectors.customer_page(
+        actor=actor,
+        order=order,
+        limit=PAGE_SIZE,
+        cursor=request.GET.get("cursor") or None,
+        with_figures=any(c in VALUE_COLUMNS for c in columns),
+        **filters,
+        **value,
+    )
+    state = {key: given for key, given in filters.items() if given not in (None, "")}
+    value_state = {key: str(chosen) for key, chosen in value.items()}
+    view_state = {"view": view.pk} if view else {}
+    query = urlencode({**state, **value_state, "ordering": order, **view_state})
     query_columns = urlencode([("columns", c) for c in columns])
     context = {
         "rows": [(customer, [(c, cell(customer, c)) for c in columns]) for customer in page["items"]],
         "has_name": "name" in columns,
         "next_cursor": page["next_cursor"],
         "q": filters.get("q", ""),
-        "filters": filters,
+        "filters": {**filters, **value_state},
+        "value_state": value_state,
+        "value_chips": _chips(actor, value, {**state, **value_state, "ordering": order, **view_state}),
+        "value_errors": value_errors,
         "ordering": order,
         "columns": [(key, CUSTOMER_LIST.columns[key]) for key in columns],
         "all_columns": list(CUSTOMER_LIST.columns.items()),
@@ -93,7 +129,7 @@ def _list_url(view_id: Any = None) -> str:
 def saved_view_save(request: HttpRequest) -> HttpResponse:
     """Save the list's current filters and columns as a new view, or over one of the user's own views."""
     actor = actor_of(request)
-    raw = {key: request.POST.get(key, "") for key in (*TEXT_FILTERS, *NUMBER_FILTERS, "ordering")}
+    raw = {key: request.POST.get(key, "") for key in (*TEXT_FILTERS, *NUMBER_FILTERS, *VALUE_FILTERS, "ordering")}
     columns = [c for c in request.POST.getlist("columns") if c]
     sharing = request.POST.get("sharing") or ViewSharing.PRIVATE
     try:

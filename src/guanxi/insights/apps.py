@@ -9,6 +9,15 @@ class InsightsConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.accounts import access
-        from guanxi.insights.models import CustomerValue
+        from guanxi.insights.models import (
+            CustomerGrade,
+            CustomerValue,
+            FeltKeyMark,
+            GradeChange,
+            SegmentChange,
+            SegmentMember,
+        )
 
-        access.register(CustomerValue, record_type="insights.customervalue", via="customer")
+        # Figures, grades, marks and memberships of a customer are visible exactly when the customer is.
+        for model in (CustomerValue, CustomerGrade, GradeChange, FeltKeyMark, SegmentMember, SegmentChange):
+            access.register(model, record_type=f"insights.{model._meta.model_name}", via="customer")

@@ -187,6 +187,7 @@ class CustomerValue(models.Model):
     previous_orders = models.PositiveIntegerField(_("orders, previous period"), default=0)
     tenure_days = models.PositiveIntegerField(_("days since the first purchase"), null=True)
     next_purchase_on = models.DateField(_("expected next purchase"), null=True)
+
     class Meta:
         verbose_name = _("customer value")
         verbose_name_plural = _("customer values")
@@ -194,9 +195,7 @@ class CustomerValue(models.Model):
             models.Index(fields=["value_class", "-profit"], name="insights_value_class_idx"),
             models.Index(fields=["profit_rank"], name="insights_value_rank_idx"),
             models.Index(fields=["-lifetime_value"], name="insights_value_clv_idx"),
-            models.Index(
-                fields=["rfm_recency", "rfm_frequency", "rfm_monetary"], name="insights_value_rfm_idx"
-            ),
+            models.Index(fields=["rfm_recency", "rfm_frequency", "rfm_monetary"], name="insights_value_rfm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -270,11 +269,11 @@ class GradeChange(models.Model):
     The grade at any evaluation is the last change at or before it.
     """
 
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # recomputed by the value run, never moved by a merge
+
     id = models.BigAutoField(primary_key=True)
     evaluation = models.ForeignKey(GradeEvaluation, on_delete=models.CASCADE, related_name="changes")
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False
-    )
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     as_of = models.DateField(_("as of"))
     previous_grade = models.CharField(_("previous grade"), max_length=8, blank=True)
     grade = models.CharField(_("grade"), max_length=8)
@@ -408,6 +407,8 @@ class Segment(Versioned):
 class SegmentMember(models.Model):
     """A customer in a segment now, and since when."""
 
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # recomputed by the value run, never moved by a merge
+
     id = models.BigAutoField(primary_key=True)
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
     customer = models.ForeignKey(
@@ -427,6 +428,8 @@ class SegmentMember(models.Model):
 
 class SegmentChange(models.Model):
     """A customer joined or left a segment on a day: the membership history."""
+
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # recomputed by the value run, never moved by a merge
 
     id = models.BigAutoField(primary_key=True)
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="changes")

@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from guanxi.core import bulk
-from guanxi.insights import datasets
+from guanxi.insights import curves, datasets, grading, segments
+from guanxi.insights.calibration import calibration_of_days
 from guanxi.insights.kernels.clv import (
     WEEKS_PER_MONTH,
     BetaGeoModel,
@@ -81,13 +82,18 @@ def value_run_start(*, as_of: date | None = None, requested_by: Any = None) -> V
     return ValueRun.objects.create(as_of=as_of or timezone.localdate(), requested_by=requested_by)
 
 
-def value_recompute(*, run: ValueRun) -> ValueRun:
-    """Recompute every customer's value figures as of ``run.as_of``; the run records how it went."""
+def value_recompute(*, run: ValueRun, evaluate_grades: bool | None = None) -> ValueRun:
+    """Recompute every customer's value figures as of ``run.as_of``; the run records how it went.
+
+    Then, from the new figures: the active grading scheme is evaluated when its schedule says so
+    (``evaluate_grades=True`` forces an evaluation, ``False`` skips it), every active segment's
+    members are recomputed, and the consumption curves of every segment.
+    """
     ValueRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now(), error="")
     run.refresh_from_db()
     progress = _Progress(run=run, started=clock.perf_counter(), timings={})
     try:
-        results = _recompute(run, progress)
+        results = _recompute(run, progress, evaluate_grades)
     except Exception as error:
         logger.exception("value run %s failed", run.pk)
         ValueRun.objects.filter(pk=run.pk).update(
@@ -101,7 +107,7 @@ def value_recompute(*, run: ValueRun) -> ValueRun:
     return run
 
 
-def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
+def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None) -> dict[str, Any]:
     settings_row = value_settings()
     as_of = run.as_of
     start = months_before(as_of, settings_row.analysis_months) + timedelta(days=1)
@@ -154,6 +160,9 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
     )
     orders = per_customer(days.orders.astype(np.float64), in_period)
     previous_revenue = per_customer(days.amount, in_previous)
+    previous_orders = per_customer(days.orders.astype(np.float64), in_previous)
+    summary_days = clv_summary_days(days, size, today)
+    tenure = np.where(summary_days[2] > 0, summary_days[2], np.nan)  # days since the first purchase
 
     progress.step("rfm", 45)
     last = np.full(size, -1, dtype=np.int64)
@@ -165,8 +174,15 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
     scores_rated = [scores.recency, scores.frequency, scores.monetary]
 
     progress.step("lifetime value", 55)
-    clv = _lifetime_value(days, size, today, breakdown.gross_margin, revenue, settings_row)
+    clv = _lifetime_value(summary_days, size, breakdown.gross_margin, revenue, settings_row)
+    del summary_days
     future = clv["future_value"]
+
+    progress.step("calibration", 70)
+    try:  # the CLV model checked on the last 26 weeks: fitted before them, compared with what happened
+        calibration = calibration_of_days(days, as_of=as_of)
+    except (FitError, ValueError) as error:
+        calibration = {"available": False, "reason": str(error)}
 
     progress.step("classes", 75)
     classes = value_classes(
@@ -188,7 +204,15 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
         "pareto": _pareto_summary(breakdown.profit),
         "total_profit": round(float(breakdown.profit.sum()), 2),
         "total_revenue": round(float(revenue.sum()), 2),
+        # What ``incremental.value_customer_refresh`` needs to place one customer among this run's
+        # population without recomputing everyone: each score's value range, the class thresholds.
+        "rfm_bounds": _rfm_bounds(scores_rated, [recency, orders, revenue], settings_row.rfm_bins),
+        "class_thresholds": _class_thresholds(classes, breakdown.profit, future),
+        "calibration": calibration,
     }
+
+    progress.step("next purchase", 80)
+    next_purchase = curves.next_purchase_days(as_of=as_of, index=index, days=days)
 
     progress.step("write", 85)
     columns = {
@@ -208,9 +232,58 @@ def _recompute(run: ValueRun, progress: _Progress) -> dict[str, Any]:
         "lifetime_value": breakdown.profit + future,
         "expected_spend": clv["expected_spend"],
     }
-    _write(run, index, columns, breakdown.margin, orders, returned, recency, bought, scores_rated,
-           clv, classes, rank)  # fmt: skip
+    counts = {"orders": orders, "returns": returned, "previous_orders": previous_orders}
+    _write(run, index, columns, breakdown.margin, counts, recency, bought, scores_rated, clv, classes, rank,
+           tenure, next_purchase)  # fmt: skip
+
+    due = grading.grade_evaluation_due(as_of=as_of) if evaluate_grades is None else evaluate_grades
+    if due:
+        progress.step("grading", 90)
+        inputs = grading.GradeInputs(
+            profit=breakdown.profit,
+            margin=np.where(revenue > 0, breakdown.margin, np.nan),
+            revenue=revenue,
+            growth=grading.engine.growth_of(revenue, previous_revenue),
+            orders=orders,
+            tenure_days=tenure,
+            lifetime_value=columns["lifetime_value"],
+            recency_days=np.where(bought, recency, np.nan).astype(np.float64),
+        )
+        evaluation = grading.grade_evaluate(as_of=as_of, run=run, index=index, inputs=inputs)
+        summary["grading"] = (
+            {"evaluated": True, "evaluation": str(evaluation.pk), "counts": evaluation.counts}
+            if evaluation is not None
+            else {"evaluated": False, "reason": "no active grading scheme"}
+        )
+    else:
+        summary["grading"] = {"evaluated": False, "reason": "not due"}
+    progress.step("segments", 93)
+    summary["segments"] = segments.segments_refresh(as_of=as_of, run=run)
+    progress.step("curves", 96)
+    curves.segment_curves_refresh(as_of=as_of, index=index, days=days)
     return summary
+
+
+def _rfm_bounds(scores: list[np.ndarray], values: list[np.ndarray], bins: int) -> dict[str, list[float | None]]:
+    """Per dimension and score 1..bins: the lowest value that earned it (recency: the most days)."""
+    bounds: dict[str, list[float | None]] = {}
+    for name, score, value in zip(("recency", "frequency", "monetary"), scores, values, strict=True):
+        pick = np.maximum if name == "recency" else np.minimum
+        limits: list[float | None] = []
+        for level in range(1, bins + 1):
+            chosen = value[score == level]
+            limits.append(float(pick.reduce(chosen)) if chosen.size else None)
+        bounds[name] = limits
+    return bounds
+
+
+def _class_thresholds(classes: np.ndarray, profit: np.ndarray, future: np.ndarray) -> dict[str, float | None]:
+    valuable = profit[classes == ValueClass.MOST_VALUABLE]
+    growable = (future - profit)[classes == ValueClass.MOST_GROWABLE]
+    return {
+        "most_valuable_min_profit": float(valuable.min()) if valuable.size else None,
+        "most_growable_min_gap": float(growable.min()) if growable.size else None,
+    }
 
 
 def _parameters(settings_row: ValueSettings, start: date) -> dict[str, Any]:
@@ -246,15 +319,14 @@ def _pareto_summary(profit: np.ndarray) -> dict[str, Any]:
 
 
 def _lifetime_value(
-    days: datasets.PurchaseDays,
+    summary_days: tuple[np.ndarray, ...],
     size: int,
-    today: int,
     gross_margin: np.ndarray,
     revenue: np.ndarray,
     settings_row: ValueSettings,
 ) -> dict[str, Any]:
     """BG/NBD + Gamma-Gamma on purchase occasions (weeks), valued at each customer's gross margin %."""
-    frequency, recency_days, age_days, monetary = clv_summary_days(days, size, today)
+    frequency, recency_days, age_days, monetary = summary_days
     recency, age = recency_days / 7.0, age_days / 7.0
     bought = age > 0
     result: dict[str, Any] = {
@@ -322,6 +394,7 @@ def _lifetime_value(
     p = purchases.params_
     result["summary"] = {
         "fitted": True,
+        "population_margin": population_margin,
         "buyers": int(bought.sum()),
         "bgnbd": {"r": p.r, "alpha": p.alpha, "a": p.a, "b": p.b},
         "spend": spend_summary,
@@ -374,19 +447,36 @@ def _or_none(values: np.ndarray, digits: int) -> list[float | None]:
     return [None if v != v else v for v in rounded]  # NaN -> NULL
 
 
+def _whole_or_none(values: np.ndarray) -> list[int | None]:
+    known = np.isfinite(values)
+    whole = np.where(known, values, -1).astype(np.int64).tolist()
+    return [None if v < 0 else v for v in whole]
+
+
+def _dates_or_none(epoch_days: np.ndarray) -> list[Any]:
+    """Epoch days as the backend stores dates (ISO text on SQLite), NaN as NULL."""
+    known = np.isfinite(epoch_days)
+    days = np.where(known, epoch_days, 0).astype("datetime64[D]")
+    text = np.datetime_as_string(days, unit="D").tolist()
+    if connection.vendor != "sqlite":
+        text = [date.fromisoformat(day) for day in text]
+    return [day if ok else None for day, ok in zip(text, known.tolist(), strict=True)]
+
+
 def _write(
     run: ValueRun,
     index: datasets.CustomerIndex,
     columns: dict[str, np.ndarray],
     margin: np.ndarray,
-    orders: np.ndarray,
-    returns: np.ndarray,
+    counts: dict[str, np.ndarray],
     recency: np.ndarray,
     bought: np.ndarray,
     scores: list[np.ndarray],
     clv: dict[str, Any],
     classes: np.ndarray,
     rank: np.ndarray,
+    tenure: np.ndarray,
+    next_purchase: np.ndarray,
 ) -> None:
     """Replace every customer's row in one transaction (readers see the old figures until it commits).
 
@@ -396,7 +486,7 @@ def _write(
     money = [name for name in columns if name != "expected_spend"]
     fields = ["customer", "run", "as_of", *money, "expected_spend", "margin", "orders", "returns", "recency_days",
               "rfm_recency", "rfm_frequency", "rfm_monetary", "expected_purchases", "p_alive", "value_class",
-              "profit_rank"]  # fmt: skip
+              "profit_rank", "previous_orders", "tenure_days", "next_purchase_on"]  # fmt: skip
     table = bulk.Table.of(CustomerValue, fields)
     labels = [CLASS_CHOICES[ValueClass(c)].value for c in range(len(ValueClass))]
     as_of = run.as_of.isoformat() if connection.vendor == "sqlite" else run.as_of
@@ -408,14 +498,17 @@ def _write(
         *(_cents(columns[name]) for name in money),
         _or_none(columns["expected_spend"], 2),
         _or_none(margin_clipped, 4),
-        orders.astype(np.int64).tolist(),
-        returns.astype(np.int64).tolist(),
+        counts["orders"].astype(np.int64).tolist(),
+        counts["returns"].astype(np.int64).tolist(),
         [None if days < 0 else days for days in recency_days],
         *(score.astype(np.int64).tolist() for score in scores),
         np.round(clv["expected_purchases"], 3).tolist(),
         _or_none(clv["p_alive"], 4),
         [labels[c] for c in classes.tolist()],
         rank.tolist(),
+        counts["previous_orders"].astype(np.int64).tolist(),
+        _whole_or_none(tenure),
+        _dates_or_none(next_purchase),
     ]
     with transaction.atomic():
         CustomerValue.objects.all().delete()

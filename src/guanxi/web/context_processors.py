@@ -15,4 +15,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "can_manage_users": access.has_perm(user, Perm.MANAGE_USERS),
         "can_view_system": access.has_perm(user, Perm.VIEW_SYSTEM),
+        "can_manage_value": access.has_perm(user, Perm.MANAGE_VALUE),
     }

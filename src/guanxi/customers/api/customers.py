@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from guanxi.accounts.selectors import assignable_user_get
 from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, bounded
 from guanxi.core.schemas import InputSchema
 from guanxi.customers import selectors, services
-from guanxi.customers.lists import with_view
+from guanxi.customers.lists import VALUE_FILTERS, value_filters, with_view
 from guanxi.customers.models import Contact, Customer, Interaction
 from guanxi.customers.schemas import (
     AuditEntryOut,
@@ -32,6 +33,7 @@ from guanxi.customers.schemas import (
     RelationshipOut,
     VersionQuery,
 )
+from guanxi.insights.models import ValueClassChoice
 
 router = Router(tags=["customers"])
 
@@ -48,6 +50,20 @@ class CustomerFilters(InputSchema):
     tag_id: int | None = None
     province: str = Field(default="", max_length=40)
     city: str = Field(default="", max_length=40)
+    value_class: ValueClassChoice | None = Field(default=None, description="Value class from the latest value run")
+    grade: str = Field(default="", max_length=8, description="Current grade (e.g. A)")
+    segment_id: UUID | None = Field(default=None, description="Members of this segment")
+    rfm_r: int | None = Field(default=None, ge=1, le=10, description="R score (recency)")
+    rfm_f: int | None = Field(default=None, ge=1, le=10, description="F score (frequency)")
+    rfm_m: int | None = Field(default=None, ge=1, le=10, description="M score (monetary)")
+    profit_min: Decimal | None = Field(default=None, max_digits=18, decimal_places=2, allow_inf_nan=False)
+    profit_max: Decimal | None = Field(default=None, max_digits=18, decimal_places=2, allow_inf_nan=False)
+    clv_min: Decimal | None = Field(
+        default=None, max_digits=18, decimal_places=2, allow_inf_nan=False, description="Lifetime value at least"
+    )
+    clv_max: Decimal | None = Field(
+        default=None, max_digits=18, decimal_places=2, allow_inf_nan=False, description="Lifetime value at most"
+    )
     view: UUID | None = Field(default=None, description="A saved view's id: its filters, overridden by those given")
     ordering: str = Field(
         default="", max_length=40, description="created_at, updated_at or name; '-' descending (default -created_at)"
@@ -76,10 +92,14 @@ def _owner(owner_id: int | None) -> User | None:
 @router.get("", response=Page[CustomerOut])
 def customer_list(request: HttpRequest, filters: Query[CustomerFilters]) -> dict[str, object]:
     actor = request_user(request)
-    given = filters.dict(include={"q", "owner_id", "team_id", "tag_id", "province", "city", "ordering"})
+    given = filters.dict(include={"q", "owner_id", "team_id", "tag_id", "province", "city", "ordering", *VALUE_FILTERS})
     chosen, _view = with_view(actor, filters.view, given)
-    order = chosen.pop("ordering", None)
-    return selectors.customer_page(actor=actor, order=order, limit=filters.limit, cursor=filters.cursor, **chosen)
+    value, _errors = value_filters(chosen)  # a saved view's value filters are checked here (422)
+    plain = {key: given for key, given in chosen.items() if key not in VALUE_FILTERS}
+    order = plain.pop("ordering", None)
+    return selectors.customer_page(
+        actor=actor, order=order, limit=filters.limit, cursor=filters.cursor, **plain, **value
+    )
 
 
 @router.post("", response={201: CustomerOut})

@@ -88,10 +88,10 @@ def _codes(values: FloatArray) -> tuple[FloatArray, IntArray]:
         if high - low < SMALL_INTEGER_RANGE and np.all(values == np.floor(values)):
             offset = (values - low).astype(np.int64)
             present = np.bincount(offset, minlength=int(high - low) + 1) > 0
-            rank = np.cumsum(present) - 1
-            return np.flatnonzero(present) + low, rank[offset]
+            rank = (np.cumsum(present) - 1).astype(np.int64)
+            return (np.flatnonzero(present) + low).astype(np.float64), rank[offset]
     distinct, inverse = np.unique(values, return_inverse=True)
-    return distinct, inverse.reshape(-1)
+    return distinct.astype(np.float64), inverse.reshape(-1).astype(np.int64)
 
 
 def _minimise(objective: Any, size: int) -> FloatArray:

@@ -9,6 +9,7 @@ from guanxi.core.services import planner_statistics_refresh
 from guanxi.web.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 from guanxi.web.demo_scale import DEFAULT_SEED
 from guanxi.web.demo_scale.load import DemoScaleRefused, demo_scale_load
+from guanxi.web.demo_value import demo_value_load
 
 
 class Command(BaseCommand):
@@ -29,6 +30,9 @@ class Command(BaseCommand):
         count = options["customers"]
         if count is None:
             created = demo_load()
+            if demo_value_load():
+                created = True
+                self.stdout.write("Value demo: generated customers, grading, segments and three monthly value runs.")
             if created:
                 planner_statistics_refresh()
             state = "created" if created else "already present"
