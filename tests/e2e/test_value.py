@@ -17,7 +17,7 @@ from guanxi.web.demo_value import demo_value_load
 pytestmark = pytest.mark.e2e
 
 LABELS = {
-    "zh": {"negative": "负价值", "cost": "服务成本"},
+    "zh": {"negative": "负值客户", "cost": "服务成本"},  # the class label as translated since issue 5 began
     "en": {"negative": "Negative value", "cost": "Cost to serve"},
 }
 
@@ -78,6 +78,7 @@ def test_from_the_negative_slice_to_why_a_customer_loses_money(
 
     grade = page.locator("[data-testid=grade-panel]")
     expect(grade).to_be_visible()
+    grade.locator("summary").first.click()  # "why this grade": contributions and the history
     expect(page.locator("[data-testid=grade-history]").locator("li, tr").first).to_be_visible()
 
     errors = [m.text for m in console if m.type == "error" and "Content Security Policy" in m.text]
