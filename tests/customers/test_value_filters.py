@@ -200,3 +200,17 @@ def test_value_filtered_pages_follow_the_cursor(org: Org, api: Any) -> None:
     names = [item["name"] for item in first["items"] + second["items"]]
     assert sorted(names) == [f"亏损{i}" for i in range(5)]
     assert second["next_cursor"] is None
+
+
+def test_exporting_from_the_list_keeps_its_value_filters(org: Org, book: dict[str, Customer], client: Any) -> None:
+    """The list's export holds the rows the filtered list shows (a manager of East: rep1's customers)."""
+    from django.urls import reverse
+
+    from tests.dataio.matrix import _names
+
+    client.force_login(org["manager1"], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+    response = client.get(reverse("dataio:export", args=["customers"]), {"value_class": "negative"})
+    assert response.status_code == 200
+    assert _names(b"".join(response.streaming_content)) == {"亏损客户"}
+    everything = client.get(reverse("dataio:export", args=["customers"]))
+    assert {"明星客户", "亏损客户", "新来客户"} <= _names(b"".join(everything.streaming_content))

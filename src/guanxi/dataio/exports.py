@@ -8,7 +8,7 @@ choice labels are in the caller's language; times in the caller's time zone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -45,6 +45,7 @@ class ExportFilters:
     province: str = ""
     city: str = ""
     customer_id: UUID | None = None
+    value: dict[str, Any] = field(default_factory=dict)  # the list's value filters (customers.lists.VALUE_FILTERS)
 
 
 Column = tuple[Any, Callable[[Any], Any]]
@@ -144,6 +145,7 @@ def _customers(actor: User, filters: ExportFilters) -> QuerySet[Customer]:
         tag_id=filters.tag_id,
         province=filters.province,
         city=filters.city,
+        **filters.value,
     ).order_by("-created_at", "-id")
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from guanxi.core.errors import InvalidInput, InvalidTransition, NotAllowed
 from guanxi.core.forms import add_domain_errors
 from guanxi.core.pages import HtmxHttpRequest, actor_of
+from guanxi.customers.lists import value_filters
 from guanxi.dataio import exports, selectors, services
 from guanxi.dataio.downloads import file_response
 from guanxi.dataio.forms import ApplyForm, MappingForm, UploadForm
@@ -175,6 +176,7 @@ def _filters(query: QueryDict) -> exports.ExportFilters:
         province=query.get("province", "")[:40],
         city=query.get("city", "")[:40],
         customer_id=customer_id,
+        value=value_filters(query, strict=False)[0],
     )
 
 
