@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike
 
 from guanxi.core.spreadsheet import neutralise
 from guanxi.insights import datasets
+from guanxi.insights.clv_files import csv_read
 from guanxi.insights.kernels.clv import BetaGeoModel, FitError, summary_weights
 from guanxi.insights.kernels.inputs import FloatArray, IntArray
 
@@ -211,17 +212,7 @@ def _day(text: str) -> int | None:
 
 def transactions_read(path: Path) -> Transactions:
     """Read ``customer_id,date`` (ISO ``YYYY-MM-DD`` or ``YYYYMMDD``; other columns ignored), UTF-8."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise TransactionsError(f"{path}: cannot open: {error.strerror}") from None
-    with handle:
-        try:
-            return _transaction_rows(path, csv.reader(handle))
-        except UnicodeDecodeError:
-            raise TransactionsError(f"{path}: not UTF-8 text") from None
-        except csv.Error as error:
-            raise TransactionsError(f"{path}: not a CSV file: {error}") from None
+    return csv_read(path, _transaction_rows, TransactionsError)
 
 
 def _transaction_rows(path: Path, reader: Any) -> Transactions:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -49,19 +49,30 @@ class ClvResult:
     clv: FloatArray
 
 
-def summary_read(path: Path) -> Summary:
-    """Read and check a summary file (UTF-8, with or without a byte-order mark)."""
+T = TypeVar("T")
+
+
+def csv_read(path: Path, rows: Callable[[Path, Iterable[list[str]]], T], error: type[ValueError]) -> T:
+    """``rows(path, reader)`` over a UTF-8 CSV file (with or without a byte-order mark).
+
+    A file that cannot be opened, is not UTF-8 or not CSV raises ``error`` saying so.
+    """
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise SummaryError(f"{path}: cannot open: {error.strerror}") from None
+    except OSError as problem:
+        raise error(f"{path}: cannot open: {problem.strerror}") from None
     with handle:
         try:
-            return _summary_rows(path, csv.reader(handle))
+            return rows(path, csv.reader(handle))
         except UnicodeDecodeError:
-            raise SummaryError(f"{path}: not UTF-8 text") from None
-        except csv.Error as error:
-            raise SummaryError(f"{path}: not a CSV file: {error}") from None
+            raise error(f"{path}: not UTF-8 text") from None
+        except csv.Error as problem:
+            raise error(f"{path}: not a CSV file: {problem}") from None
+
+
+def summary_read(path: Path) -> Summary:
+    """Read and check a summary file (UTF-8, with or without a byte-order mark)."""
+    return csv_read(path, _summary_rows, SummaryError)
 
 
 def _summary_rows(path: Path, reader: Iterable[list[str]]) -> Summary:

@@ -11,20 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.forms import PageForm
 from guanxi.customers.models import Channel
 from guanxi.insights.models import ValueSettings
+from guanxi.insights.settings_service import EDITABLE
 
 CHANNEL_PREFIX = "cost_"
-SCALAR_FIELDS = (
-    "analysis_months",
-    "rfm_bins",
-    "cost_per_visit_hour",
-    "cost_per_ticket",
-    "cost_per_return",
-    "late_payment_rate_per_day",
-    "valuable_profit_share",
-    "growable_share",
-    "clv_horizon_months",
-    "clv_monthly_discount_rate",
-)
+SCALAR_FIELDS = tuple(name for name in EDITABLE if name != "interaction_costs")  # costs per channel: one field each
 
 
 def _money(label: Any) -> forms.DecimalField:
