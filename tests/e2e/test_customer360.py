@@ -13,7 +13,8 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from guanxi.accounts.models import User
 from guanxi.customers import services
 from guanxi.customers.models import Customer
-from guanxi.web.demo import DEMO_PASSWORD, demo_load
+from guanxi.web.demo import demo_load
+from tests.e2e.pages import login
 
 pytestmark = pytest.mark.e2e
 
@@ -39,17 +40,6 @@ def _csp_errors(messages: list[ConsoleMessage]) -> list[str]:
     return [m.text for m in messages if m.type == "error" and "Content Security Policy" in m.text]
 
 
-def _login(page: Page, base: str, language: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "rep1")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/$"))
-    if language == "en":
-        page.get_by_role("button", name="English").first.click()
-        expect(page.get_by_role("link", name="Customers").first).to_be_visible()
-
-
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_360_page_timeline_and_network(
     language: str, page: Page, live_server: Any, network: dict[str, Customer]
@@ -57,7 +47,7 @@ def test_360_page_timeline_and_network(
     labels, hub = LABELS[language], network["hub"]
     console: list[ConsoleMessage] = []
     page.on("console", lambda message: console.append(message))
-    _login(page, live_server.url, language)
+    login(page, live_server.url, "rep1", english=language == "en")
 
     page.goto(f"{live_server.url}/customers/")
     page.fill("input[name=q]", "hzyq")  # 杭州云栖 by its pinyin initials

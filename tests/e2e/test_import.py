@@ -17,7 +17,8 @@ from playwright.sync_api import Page, expect
 
 from guanxi.customers.models import Customer
 from guanxi.dataio.models import ImportJob
-from guanxi.web.demo import DEMO_PASSWORD, demo_load
+from guanxi.web.demo import demo_load
+from tests.e2e.pages import login
 
 pytestmark = pytest.mark.e2e
 
@@ -38,14 +39,6 @@ def demo(transactional_db: Any, settings: Any, tmp_path: Path) -> None:
     demo_load()
 
 
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/$"))
-
-
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_import_a_csv_with_bad_rows_and_download_the_error_file(
     page: Page, live_server: Any, demo: None, tmp_path: Path, language: str
@@ -54,7 +47,7 @@ def test_import_a_csv_with_bad_rows_and_download_the_error_file(
     with source.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(ROWS)
     base = live_server.url
-    _login(page, base, "director")
+    login(page, base, "director")
     page.goto(f"{base}/customers/")
     if language == "en":
         page.get_by_role("button", name="English").first.click()

@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from guanxi.insights.models import CustomerValue, ValueClassChoice
-from guanxi.web.demo import DEMO_PASSWORD, demo_load
+from guanxi.web.demo import demo_load
 from guanxi.web.demo_value import demo_value_load
+from tests.e2e.pages import login
 
 pytestmark = pytest.mark.e2e
 
@@ -30,17 +31,6 @@ def valued(transactional_db: Any) -> int:
     return CustomerValue.objects.filter(value_class=ValueClassChoice.NEGATIVE).count()
 
 
-def _login(page: Page, base: str, language: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "director")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    expect(page).to_have_url(re.compile(r"/$"))
-    if language == "en":
-        page.get_by_role("button", name="English").first.click()
-        expect(page.get_by_role("link", name="Customers").first).to_be_visible()
-
-
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_from_the_negative_slice_to_why_a_customer_loses_money(
     language: str, page: Page, live_server: Any, valued: int
@@ -49,7 +39,7 @@ def test_from_the_negative_slice_to_why_a_customer_loses_money(
     labels = LABELS[language]
     console: list[ConsoleMessage] = []
     page.on("console", lambda message: console.append(message))
-    _login(page, live_server.url, language)
+    login(page, live_server.url, "director", english=language == "en")
 
     page.goto(f"{live_server.url}/insights/")
     classes = page.locator("[data-testid=value-classes]")

@@ -2,17 +2,20 @@
 
 Forms check the shape of input only; the view then calls a service, and the service's
 ``InvalidInput(errors=[{"loc": [...], "msg": ...}])`` is shown on the fields with
-``add_domain_errors``.
+``add_domain_errors`` (``form_write`` does both for the usual edit page).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django import forms
 from django.forms.boundfield import BoundField
 
-from guanxi.core.errors import DomainError
+from guanxi.core.errors import Conflict, DomainError, InvalidInput
+
+T = TypeVar("T")
 
 
 def _widget_class(widget: forms.Widget) -> str:
@@ -56,3 +59,21 @@ def add_domain_errors(form: forms.BaseForm, exc: DomainError, *, aliases: dict[s
         name = str(loc[-1]) if isinstance(loc, list | tuple) and loc else ""
         name = aliases.get(name, name)
         form.add_error(name if name in form.fields else None, str(error.get("msg", exc.detail)))
+
+
+def form_write(form: forms.BaseForm, write: Callable[[], T]) -> tuple[T | None, int]:
+    """Validate ``form`` and call the service ``write``; the result, or None with the page's status.
+
+    A form error or a rule the service refused (``InvalidInput``, shown on its fields) answers
+    422; a stale version (``Conflict``) shows the service's message and answers 409.
+    """
+    if not form.is_valid():
+        return None, 422
+    try:
+        return write(), 200
+    except InvalidInput as exc:
+        add_domain_errors(form, exc)
+        return None, 422
+    except Conflict as exc:
+        form.add_error(None, exc.detail)
+        return None, 409

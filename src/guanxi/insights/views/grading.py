@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, User
-from guanxi.core.errors import Conflict, InvalidInput, NotFound
-from guanxi.core.forms import add_domain_errors
+from guanxi.core.errors import Conflict, NotFound
+from guanxi.core.forms import form_write
 from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers import selectors as customers
 from guanxi.insights import grading
@@ -108,20 +108,15 @@ def grading_scheme_edit_view(request: HttpRequest, pk: UUID) -> HttpResponse:
     form = SchemeForm(request.POST or None, scheme=scheme, initial=SchemeForm.initial_for(scheme))
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                grading.grade_scheme_update(
-                    actor=actor, scheme=scheme, version=form.cleaned_data["version"], changes=form.changes()
-                )
-            except InvalidInput as exc:
-                add_domain_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
-            else:
-                messages.success(request, _("The grading scheme has been saved."))
-                return redirect("insights:grading")
+        saved, status = form_write(
+            form,
+            lambda: grading.grade_scheme_update(
+                actor=actor, scheme=scheme, version=form.cleaned_data["version"], changes=form.changes()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The grading scheme has been saved."))
+            return redirect("insights:grading")
     context = {"scheme": scheme, "form": form, "rows": form.rows()}
     return render(request, "insights/grading_scheme_edit.html", context, status=status)
 
@@ -138,20 +133,15 @@ def grading_treatment_edit_view(request: HttpRequest, pk: UUID, grade: str) -> H
     form = TreatmentForm(request.POST or None, initial=TreatmentForm.initial_for(treatment))
     status = 200
     if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                grading.grade_treatment_set(
-                    actor=actor, scheme=scheme, grade=grade, version=form.cleaned_data["version"], values=form.values()
-                )
-            except InvalidInput as exc:
-                add_domain_errors(form, exc)
-            except Conflict as exc:
-                form.add_error(None, exc.detail)
-                status = 409
-            else:
-                messages.success(request, _("The treatment of grade %(grade)s has been saved.") % {"grade": grade})
-                return redirect("insights:grading")
+        saved, status = form_write(
+            form,
+            lambda: grading.grade_treatment_set(
+                actor=actor, scheme=scheme, grade=grade, version=form.cleaned_data["version"], values=form.values()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("The treatment of grade %(grade)s has been saved.") % {"grade": grade})
+            return redirect("insights:grading")
     context = {"scheme": scheme, "grade": grade, "form": form}
     return render(request, "insights/grading_treatment_edit.html", context, status=status)
 
