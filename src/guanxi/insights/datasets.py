@@ -129,6 +129,27 @@ def customer_index() -> CustomerIndex:
     return CustomerIndex(keys=np.sort(keys))
 
 
+def keys_by_label(table: str, key_column: str, label_column: str) -> dict[str, NDArray[np.bytes_]]:
+    """The 16-byte keys of a table's rows grouped by a short text column (a grade, a class): no row objects.
+
+    ``table`` and the column names come from models, never from users.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {label_column}, CAST(group_concat({key_column}, '') AS BLOB) FROM {table} "  # noqa: S608
+                f"GROUP BY {label_column}"
+            )
+            return {str(label): _hex_keys(blob) for label, blob in cursor.fetchall()}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT {label_column} FROM {table}")  # noqa: S608
+        labels = [str(row[0]) for row in cursor.fetchall()]
+    return {
+        label: _pg_copy(f"SELECT {key_column} FROM {table} WHERE {label_column} = %s", [label], [("id", "S16")])["id"]  # noqa: S608
+        for label in labels
+    }
+
+
 # --- orders --------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time as clock
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -125,6 +126,9 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     returned = datasets.returned_in_period(orders_read, size, start=start)
     del orders_read
     ValueRun.objects.filter(pk=run.pk).update(customers=size, orders=int(days.orders.sum()))
+    # Pure numpy on the second core while this thread computes and writes: the CLV model checked on the
+    # last 26 weeks (fitted before them, compared with what happened).
+    calibration_job = _BACKGROUND.submit(_calibration, days, as_of)
 
     progress.step("profit", 30)
     today = (as_of - date(1970, 1, 1)).days
@@ -178,12 +182,6 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     del summary_days
     future = clv["future_value"]
 
-    progress.step("calibration", 70)
-    try:  # the CLV model checked on the last 26 weeks: fitted before them, compared with what happened
-        calibration = calibration_of_days(days, as_of=as_of)
-    except (FitError, ValueError) as error:
-        calibration = {"available": False, "reason": str(error)}
-
     progress.step("classes", 75)
     classes = value_classes(
         breakdown.profit,
@@ -208,7 +206,6 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
         # population without recomputing everyone: each score's value range, the class thresholds.
         "rfm_bounds": _rfm_bounds(scores_rated, [recency, orders, revenue], settings_row.rfm_bins),
         "class_thresholds": _class_thresholds(classes, breakdown.profit, future),
-        "calibration": calibration,
     }
 
     progress.step("next purchase", 80)
@@ -236,6 +233,9 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     _write(run, index, columns, breakdown.margin, counts, recency, bought, scores_rated, clv, classes, rank,
            tenure, next_purchase)  # fmt: skip
 
+    progress.step("calibration", 88)
+    summary["calibration"] = calibration_job.result()  # usually done by now: it ran beside the write
+
     due = grading.grade_evaluation_due(as_of=as_of) if evaluate_grades is None else evaluate_grades
     if due:
         progress.step("grading", 90)
@@ -262,6 +262,16 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     progress.step("curves", 96)
     curves.segment_curves_refresh(as_of=as_of, index=index, days=days)
     return summary
+
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guanxi-value")
+
+
+def _calibration(days: datasets.PurchaseDays, as_of: date) -> dict[str, Any]:
+    try:
+        return calibration_of_days(days, as_of=as_of)
+    except (FitError, ValueError) as error:
+        return {"available": False, "reason": str(error)}
 
 
 def _rfm_bounds(scores: list[np.ndarray], values: list[np.ndarray], bins: int) -> dict[str, list[float | None]]:
@@ -510,12 +520,11 @@ def _write(
         _whole_or_none(tenure),
         _dates_or_none(next_purchase),
     ]
-    with transaction.atomic():
-        CustomerValue.objects.all().delete()
+    with transaction.atomic(), bulk.rewrite(table) as target:
         for begin in range(0, index.size, WRITE_BATCH):
             end = min(begin + WRITE_BATCH, index.size)
             rows = [
                 (values[0], run_key, as_of, *values[1:])
                 for values in zip(*(column[begin:end] for column in series), strict=True)
             ]
-            bulk.write(table, rows)
+            bulk.write(target, rows)
