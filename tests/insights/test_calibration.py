@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import warnings
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ import pytest
 
 from guanxi.cli import main
 from guanxi.contracts.models import Order
+from guanxi.insights import services
 from guanxi.insights.calibration import calibration_from_database, calibration_report, transactions_read
 from guanxi.insights.datasets import epoch_day
 from tests.conftest import Org
@@ -255,3 +257,56 @@ def test_the_database_report_reads_sold_orders_as_the_file_report_reads_transact
     assert [b["predicted_mean"] for b in report["buckets"]] == pytest.approx(
         [b.predicted_mean for b in expected.buckets], rel=1e-3
     )
+
+
+def _cdnow_orders(org: Org, customers: int) -> date:
+    """The first ``customers`` CDNOW customers as orders ending on the returned day."""
+    transactions = transactions_read(CDNOW)
+    chosen = transactions.customer < customers
+    shift = date(2025, 1, 1) - date(1997, 1, 1)
+    people = [CustomerFactory(owner=org["rep1"]) for _ in range(customers)]
+    rep = org["rep1"]
+    Order.objects.bulk_create(
+        Order(
+            customer=people[int(who)],
+            number=f"CDNOW-{i}",
+            ordered_on=date(1970, 1, 1) + timedelta(days=int(day)) + shift,
+            amount=Decimal("20.00"),
+            created_by=rep,
+            updated_by=rep,
+        )
+        for i, (who, day) in enumerate(zip(transactions.customer[chosen], transactions.day[chosen], strict=True))
+    )
+    return HOLDOUT_END + shift
+
+
+@pytest.mark.django_db
+def test_the_value_run_reports_the_same_calibration_from_a_second_process(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large runs compute the calibration in a forked process beside the write; small ones inline: same report."""
+    as_of = _cdnow_orders(org, 300)
+    monkeypatch.setattr(services, "FORK_MIN_DAYS", 10**9)
+    inline = services.value_recompute(run=services.value_run_start(as_of=as_of)).results["calibration"]
+    monkeypatch.setattr(services, "FORK_MIN_DAYS", 0)
+    beside = services.value_recompute(run=services.value_run_start(as_of=as_of)).results["calibration"]
+
+    assert inline["customers"] > 200
+    assert inline["actual_total"] > 0
+    assert beside == inline
+
+
+@pytest.mark.django_db
+def test_a_calibration_process_that_dies_does_not_lose_the_report(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_of = _cdnow_orders(org, 200)
+    expected = services.value_recompute(run=services.value_run_start(as_of=as_of)).results["calibration"]
+
+    def dies(*_args: Any) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(services, "FORK_MIN_DAYS", 0)
+    monkeypatch.setattr(services, "_beside_child", dies)
+    run = services.value_recompute(run=services.value_run_start(as_of=as_of))
+
+    assert run.status == "done"
+    assert run.results["calibration"] == expected

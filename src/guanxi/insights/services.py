@@ -8,10 +8,12 @@ through ``datasets`` (set-based SQL into numpy arrays), computes with ``kernels`
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time as clock
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
@@ -126,9 +128,9 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     returned = datasets.returned_in_period(orders_read, size, start=start)
     del orders_read
     ValueRun.objects.filter(pk=run.pk).update(customers=size, orders=int(days.orders.sum()))
-    # Pure numpy on the second core while this thread computes and writes: the CLV model checked on the
-    # last 26 weeks (fitted before them, compared with what happened).
-    calibration_job = _BACKGROUND.submit(_calibration, days, as_of)
+    # The CLV model checked on the last 26 weeks (fitted before them, compared with what happened),
+    # on the second core while this process computes and writes.
+    calibration_job = _Beside(_calibration, days, as_of, size=int(days.customer.size))
 
     progress.step("profit", 30)
     today = (as_of - date(1970, 1, 1)).days
@@ -264,7 +266,46 @@ def _recompute(run: ValueRun, progress: _Progress, evaluate_grades: bool | None)
     return summary
 
 
-_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guanxi-value")
+FORK_MIN_DAYS = 200_000  # purchase days; below this a second process costs more than it saves
+
+
+class _Beside:
+    """A pure numpy computation on the second core while this process reads and writes the database.
+
+    A forked child (it shares the arrays copy-on-write and no GIL with this process; it never touches
+    the database connection it inherits, and leaves with ``os._exit``) sends the result back through a
+    pipe. Small inputs run inline. Should the child die, the computation runs here instead.
+    """
+
+    def __init__(self, function: Callable[..., Any], *args: Any, size: int) -> None:
+        self.function, self.args = function, args
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if size < FORK_MIN_DAYS:
+            self.value = function(*args)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_beside_child, args=(function, args, send), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self) -> Any:
+        if self.process is None:
+            return self.value
+        try:
+            value = self.receive.recv()
+        except (EOFError, OSError):
+            logger.warning("value run: the calibration process ended without a result; computing it here")
+            value = self.function(*self.args)
+        finally:
+            self.receive.close()
+            self.process.join()
+        return value
+
+
+def _beside_child(function: Callable[..., Any], args: tuple[Any, ...], send: Connection) -> None:
+    send.send(function(*args))
+    send.close()
 
 
 def _calibration(days: datasets.PurchaseDays, as_of: date) -> dict[str, Any]:
