@@ -7,8 +7,11 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from guanxi.insights.models import CustomerValue, RunStatus, ValueRun
-from tests.insights.matrix_common import ApiChecks, PageChecks, login_redirect
+from guanxi.insights.models import CurveKind, CustomerValue, RunStatus, SegmentCurve, ValueRun
+from guanxi.insights.segments import segment_create
+from tests.insights.matrix_common import VALUE_MANAGERS, ApiChecks, PageChecks, login_redirect
+
+CURVE_READERS = VALUE_MANAGERS | {"rep1", "manager1"}  # value managers and East, the team the segment is mapped to
 
 LOSS = {"own": "-5.00", "team": "70.00", "other": "-30.00"}  # profit of each record's customer
 
@@ -56,6 +59,26 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
         assert response.status_code == 200
         assert f'data-testid="figure-customers">{len(visible[ctx.actor])}<' in response.content.decode()
 
+    def page_dashboard_curves(ctx: Any) -> None:
+        """The curve card shows a segment's curves to value managers and its mapped team only."""
+        _figures(ctx, record_keys)
+        rule = {"match": "all", "conditions": [{"field": "profit", "op": "gt", "value": 0}]}
+        segment = segment_create(actor=ctx.org["admin"], name="东区曲线", rule=rule, team_ids=[ctx.org.east.pk])
+        data = {"purchases": 2, "months": 1, "spend_per_customer": [424242.5]}
+        SegmentCurve.objects.create(segment=segment, kind=CurveKind.COHORT, as_of=timezone.localdate(), data=data)
+        response = ctx.browser().get(reverse("insights:dashboard"), {"curve_segment": str(segment.pk)})
+        if ctx.user is None:
+            assert login_redirect(response)
+            return
+        assert response.status_code == 200
+        assert ("424242.5" in response.content.decode()) == (ctx.actor in CURVE_READERS), ctx.actor
+
+    def page_dashboard_all(ctx: Any) -> None:
+        page_dashboard(ctx)
+        ValueRun.objects.all().delete()
+        CustomerValue.objects.all().delete()
+        page_dashboard_curves(ctx)
+
     api: ApiChecks = {("GET", "/api/v1/insights/dashboard"): api_dashboard}
-    pages: PageChecks = {"insights:dashboard": page_dashboard}
+    pages: PageChecks = {"insights:dashboard": page_dashboard_all}
     return api, pages

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.test import TestCase
 from django.urls import reverse
 
 from guanxi.insights import grading
@@ -199,7 +200,8 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
     def page_evaluate(ctx: Any) -> None:
         _graded(ctx)
         before = GradeEvaluation.objects.count()
-        response = ctx.browser().post(reverse("insights:grading-evaluate"))
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the queued job runs once the request commits
+            response = ctx.browser().post(reverse("insights:grading-evaluate"))
         if ctx.user is None:
             assert login_redirect(response)
         elif ctx.actor in VALUE_MANAGERS:
@@ -233,6 +235,26 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
     form = {"version": "1", "name": "页面改名", "name_en": "", "evaluate_every_days": "30", "grades": "A, B",
             "thresholds": "50, 0", "w_profit": "1", "n_profit": "rank", "h_profit": "on"}  # fmt: skip
     treatment = {"service_level": "basic", "visit_every_days": "99"}
+    new_scheme = {key: value for key, value in form.items() if key != "version"} | {"name": "页面新方案"}
+
+    def page_evaluation_status(ctx: Any) -> None:
+        _graded(ctx)
+        response = ctx.browser().get(reverse("insights:grading-evaluation-status"))
+        if ctx.user is None:
+            assert login_redirect(response)
+        else:
+            assert response.status_code == (200 if ctx.actor in VALUE_MANAGERS else 403)
+
+    def page_scheme_list(ctx: Any) -> None:
+        _graded(ctx)
+        _spare(ctx)
+        response = ctx.browser().get(reverse("insights:grading-scheme-list"))
+        if ctx.user is None:
+            assert login_redirect(response)
+            return
+        assert response.status_code == (200 if ctx.actor in VALUE_MANAGERS else 403)
+        assert ("矩阵方案" in response.content.decode()) == (ctx.actor in VALUE_MANAGERS)
+
     pages: PageChecks = {
         "insights:grading": page_logged_in("insights:grading"),
         "insights:felt-key": page_logged_in("insights:felt-key"),
@@ -242,7 +264,18 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
         "insights:grading-treatment-edit": page_manager_form(
             "insights:grading-treatment-edit", lambda ctx: [_spare(ctx).pk, "A"], treatment, _treatments
         ),
+        "insights:grading-scheme-list": page_scheme_list,
+        "insights:grading-scheme-create": page_manager_form(
+            "insights:grading-scheme-create", lambda ctx: [], new_scheme, _schemes
+        ),
+        "insights:grading-scheme-activate": page_manager_form(
+            "insights:grading-scheme-activate", lambda ctx: [_spare(ctx).pk], {"version": "1"}, _schemes
+        ),
+        "insights:grading-scheme-delete": page_manager_form(
+            "insights:grading-scheme-delete", lambda ctx: [_spare(ctx).pk], {}, _schemes
+        ),
         "insights:grading-evaluate": page_evaluate,
+        "insights:grading-evaluation-status": page_evaluation_status,
         "insights:customer-grade-panel": page_customer("insights:customer-grade-panel", "GET"),
         "insights:felt-key-toggle": page_customer("insights:felt-key-toggle", "POST"),
     }

@@ -206,6 +206,14 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
 
         return check
 
+    def page_refresh_status(ctx: Any) -> None:
+        segment = _segment(ctx)
+        response = ctx.browser().get(reverse("insights:segment-refresh-status", args=[segment.pk]))
+        if ctx.user is None:
+            assert login_redirect(response)
+        else:
+            assert response.status_code == (200 if ctx.actor in VALUE_MANAGERS else 403)
+
     def page_create(ctx: Any) -> None:
         page_form("insights:segment-create", with_segment=False)(ctx)
         before = _state()
@@ -235,5 +243,6 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
         "insights:segment-detail": page_detail,
         "insights:segment-delete": page_post("insights:segment-delete", {302}),
         "insights:segment-refresh": page_post("insights:segment-refresh", {302}),
+        "insights:segment-refresh-status": page_refresh_status,
     }
     return api, pages

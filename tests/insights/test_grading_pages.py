@@ -127,7 +127,9 @@ def test_a_manager_edits_the_scheme_and_a_bad_threshold_is_shown(org: Org, recor
     assert _english(org, "manager1").get(url).status_code == 403
 
 
-def test_a_manager_sets_a_treatment_and_evaluates_now(org: Org, records: Records) -> None:
+def test_a_manager_sets_a_treatment_and_evaluates_now(
+    org: Org, records: Records, django_capture_on_commit_callbacks: Any
+) -> None:
     scheme = grading.grade_scheme_default_ensure(actor=org["admin"])
     client, token = _client(org, "admin")
     treatment = scheme.treatments.get(grade="B")
@@ -151,7 +153,8 @@ def test_a_manager_sets_a_treatment_and_evaluates_now(org: Org, records: Records
         Decimal("7.5"),
     )
 
-    evaluated = client.post("/insights/grading/evaluate/", {"csrfmiddlewaretoken": token})
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs once the request commits
+        evaluated = client.post("/insights/grading/evaluate/", {"csrfmiddlewaretoken": token})
 
     assert evaluated.status_code == 302
     assert GradeEvaluation.objects.get().customers == 4

@@ -11,10 +11,12 @@ from ninja.files import UploadedFile
 
 from guanxi.accounts.api_auth import request_user
 from guanxi.core.pagination import Page
+from guanxi.customers.lists import VALUE_FILTERS, value_filters
 from guanxi.dataio import exports, selectors, services
 from guanxi.dataio.downloads import file_response
 from guanxi.dataio.models import ImportJob
 from guanxi.dataio.schemas import (
+    CustomerExportQuery,
     ExportQuery,
     ImportApplyIn,
     ImportJobOut,
@@ -106,6 +108,8 @@ def import_error_file(request: HttpRequest, job_id: UUID) -> HttpResponseBase:
 
 
 def export_response(request: HttpRequest, kind: str, query: ExportQuery) -> HttpResponseBase:
+    given = query.dict(include=set(VALUE_FILTERS)) if isinstance(query, CustomerExportQuery) else {}
+    value, _errors = value_filters(given, strict=True)  # a bad value filter is a 422 naming it
     filters = exports.ExportFilters(
         q=query.q,
         owner_id=query.owner_id,
@@ -114,6 +118,7 @@ def export_response(request: HttpRequest, kind: str, query: ExportQuery) -> Http
         province=query.province,
         city=query.city,
         customer_id=query.customer_id,
+        value=value,
     )
     export = exports.export_rows(actor=request_user(request), kind=kind, filters=filters, file_format=query.format)
 
@@ -125,8 +130,8 @@ def export_response(request: HttpRequest, kind: str, query: ExportQuery) -> Http
 
 
 @exports_router.get("/customers", response={200: None})
-def export_customers(request: HttpRequest, query: Query[ExportQuery]) -> HttpResponseBase:
-    """The customer list you see (same filters as ``GET /api/v1/customers``) as CSV or xlsx."""
+def export_customers(request: HttpRequest, query: Query[CustomerExportQuery]) -> HttpResponseBase:
+    """The customer list you see (same filters as ``GET /api/v1/customers``, value filters included) as CSV or xlsx."""
     return export_response(request, "customers", query)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from django.utils import translation
@@ -12,6 +13,7 @@ from pydantic import Field
 from guanxi.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from guanxi.core.schemas import InputSchema
 from guanxi.dataio.models import ImportJob, ImportProblem
+from guanxi.insights.models import ValueClassChoice
 
 
 class ImportCounts(Schema):
@@ -130,3 +132,22 @@ class ExportQuery(InputSchema):
     province: str = Field(default="", max_length=40)
     city: str = Field(default="", max_length=40)
     customer_id: UUID | None = None
+
+
+class CustomerExportQuery(ExportQuery):
+    """The customer export takes the customer list's value filters too (``customers.lists.VALUE_FILTERS``)."""
+
+    value_class: ValueClassChoice | None = Field(default=None, description="Value class from the latest value run")
+    grade: str = Field(default="", max_length=8, description="Current grade (e.g. A)")
+    segment_id: UUID | None = Field(default=None, description="Members of this segment")
+    rfm_r: int | None = Field(default=None, ge=1, le=10, description="R score (recency)")
+    rfm_f: int | None = Field(default=None, ge=1, le=10, description="F score (frequency)")
+    rfm_m: int | None = Field(default=None, ge=1, le=10, description="M score (monetary)")
+    profit_min: Decimal | None = Field(default=None, max_digits=18, decimal_places=2, allow_inf_nan=False)
+    profit_max: Decimal | None = Field(default=None, max_digits=18, decimal_places=2, allow_inf_nan=False)
+    clv_min: Decimal | None = Field(
+        default=None, max_digits=18, decimal_places=2, allow_inf_nan=False, description="Lifetime value at least"
+    )
+    clv_max: Decimal | None = Field(
+        default=None, max_digits=18, decimal_places=2, allow_inf_nan=False, description="Lifetime value at most"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import BaseModel, Versioned
@@ -89,6 +92,36 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+# A job still "queued" or "running" after this long lost its worker (a restart): it may be asked for again.
+JOB_STALE_AFTER = timedelta(hours=2)
+JOB_NOT_ACTIVE = "not_active"  # a job's error: its segment or scheme was deactivated before the worker got to it
+
+
+@dataclass(frozen=True)
+class JobState:
+    """A background job kept on its record ("evaluate now", "recompute members"): where it stands."""
+
+    status: str  # a RunStatus, or "" when none was ever asked for
+    queued_at: datetime | None
+    finished_at: datetime | None
+    error: str
+
+    @property
+    def is_active(self) -> bool:
+        """Asked for and not finished, and not so old that its worker must have gone."""
+        if self.status not in {RunStatus.QUEUED, RunStatus.RUNNING} or self.queued_at is None:
+            return False
+        return timezone.now() - self.queued_at < JOB_STALE_AFTER
+
+    @property
+    def not_active(self) -> bool:
+        return self.error == JOB_NOT_ACTIVE
+
+    @property
+    def label(self) -> str:
+        return str(RunStatus(self.status).label) if self.status in RunStatus.values else ""
 
 
 class ValueRun(BaseModel):
@@ -224,6 +257,13 @@ class GradeScheme(Versioned):
     evaluate_every_days = models.PositiveSmallIntegerField(
         _("keep an evaluation every (days)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(366)]
     )
+    # "Evaluate now", run by the worker (insights.tasks): the last request and how it went.
+    evaluation_status = models.CharField(
+        _("evaluation job"), max_length=10, choices=RunStatus.choices, blank=True, default=""
+    )
+    evaluation_queued_at = models.DateTimeField(_("evaluation queued"), null=True, blank=True)
+    evaluation_finished_at = models.DateTimeField(_("evaluation finished"), null=True, blank=True)
+    evaluation_error = models.TextField(_("evaluation error"), blank=True)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("grading scheme")
@@ -236,6 +276,12 @@ class GradeScheme(Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def evaluation_job(self) -> JobState:
+        return JobState(
+            self.evaluation_status, self.evaluation_queued_at, self.evaluation_finished_at, self.evaluation_error
+        )
 
 
 class GradeEvaluation(BaseModel):
@@ -395,6 +441,13 @@ class Segment(Versioned):
     teams = models.ManyToManyField("accounts.Team", blank=True, related_name="segments", verbose_name=_("teams"))
     members_count = models.PositiveIntegerField(_("members"), default=0)
     evaluated_at = models.DateTimeField(_("members computed"), null=True, blank=True)
+    # "Recompute members now", run by the worker (insights.tasks): the last request and how it went.
+    refresh_status = models.CharField(
+        _("refresh job"), max_length=10, choices=RunStatus.choices, blank=True, default=""
+    )
+    refresh_queued_at = models.DateTimeField(_("refresh queued"), null=True, blank=True)
+    refresh_finished_at = models.DateTimeField(_("refresh finished"), null=True, blank=True)
+    refresh_error = models.TextField(_("refresh error"), blank=True)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("segment")
@@ -402,6 +455,10 @@ class Segment(Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def refresh_job(self) -> JobState:
+        return JobState(self.refresh_status, self.refresh_queued_at, self.refresh_finished_at, self.refresh_error)
 
 
 class SegmentMember(models.Model):

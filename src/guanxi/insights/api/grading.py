@@ -93,7 +93,7 @@ def grading_scheme_update(request: HttpRequest, scheme_id: UUID, payload: GradeS
 
 @router.delete("/grading-schemes/{scheme_id}", response={204: None})
 def grading_scheme_delete(request: HttpRequest, scheme_id: UUID) -> Status[None]:
-    """Delete a scheme that is not active (409 for the active one); its evaluations go with it."""
+    """Delete a scheme that is not active and was never evaluated (409 otherwise: evaluations are the grade history)."""
     actor = request_user(request)
     grading.grade_scheme_delete(actor=actor, scheme=selectors.grade_scheme_get(actor=actor, pk=scheme_id))
     return Status(204, None)

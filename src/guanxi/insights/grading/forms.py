@@ -168,3 +168,36 @@ class TreatmentForm(PageForm):
 
     def values(self) -> dict[str, Any]:
         return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class NewSchemeForm(SchemeForm):
+    """A new scheme, started as a copy of ``source`` (the active scheme) or of the default catalogue."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    source = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def draft(source: GradeScheme | None) -> GradeScheme:
+        """An unsaved scheme to start from: a copy of ``source``, or the default catalogue when there is none."""
+        from guanxi.insights.grading.services import DEFAULT_INDICATORS
+
+        if source is None:
+            return GradeScheme(
+                name=str(_("Composite grade")),
+                indicators=[dict(row) for row in DEFAULT_INDICATORS],
+                grades=["A", "B", "C", "D"],
+                thresholds=[80, 60, 40, 0],
+                evaluate_every_days=30,
+            )
+        return GradeScheme(
+            name=str(_("Copy of %(name)s") % {"name": source.name})[:120],
+            name_en=source.name_en,
+            indicators=[dict(row) for row in source.indicators],
+            grades=list(source.grades),
+            thresholds=list(source.thresholds),
+            evaluate_every_days=source.evaluate_every_days,
+        )
+
+    @classmethod
+    def initial_for_draft(cls, draft: GradeScheme, source: GradeScheme | None) -> dict[str, Any]:
+        return cls.initial_for(draft) | {"version": None, "source": source.pk if source else None}

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
@@ -57,6 +57,62 @@ def grade_scheme_get(*, actor: Any, pk: UUID | str) -> GradeScheme:
         return GradeScheme.objects.get(pk=pk)
     except (GradeScheme.DoesNotExist, ValueError):
         raise NotFound(_("Not found.")) from None
+
+
+@dataclass(frozen=True)
+class SchemeRow:
+    """A scheme on the scheme list: its evaluations, and why it cannot be deleted (if so)."""
+
+    scheme: GradeScheme
+    evaluations: int
+    last_evaluated: date | None
+    refusal: str  # empty when it may be deleted (mirrors ``services.grade_scheme_delete``)
+
+
+def _refusal(scheme: GradeScheme, *, evaluations: int, current: bool) -> str:
+    if scheme.is_active:
+        return _("The active scheme cannot be deleted. Activate another one first.")
+    if current:
+        return _("The current grades come from this scheme. Evaluate the active scheme first.")
+    if evaluations:
+        return _("This scheme has kept evaluations (the grade history), so it cannot be deleted.")
+    return ""
+
+
+def _scheme_rows(schemes: QuerySet[GradeScheme]) -> list[SchemeRow]:
+    current = CustomerGrade.objects.filter(evaluation__scheme=OuterRef("pk"))
+    annotated = schemes.annotate(
+        evaluation_count=Count("evaluations"), last_evaluated=Max("evaluations__as_of"), current=Exists(current)
+    )
+    rows = []
+    for scheme in annotated:
+        count: int = scheme.evaluation_count
+        refusal = _refusal(scheme, evaluations=count, current=scheme.current)
+        rows.append(SchemeRow(scheme, count, scheme.last_evaluated, refusal))
+    return rows
+
+
+def grade_scheme_rows(*, actor: Any) -> list[SchemeRow]:
+    """Every scheme, the active one first, with its number of evaluations and the last one's date (one query)."""
+    _ensure_user(actor)
+    return _scheme_rows(GradeScheme.objects.order_by("-is_active", "name", "created_at"))
+
+
+def grade_scheme_row(*, actor: Any, pk: UUID | str) -> SchemeRow:
+    """One scheme as the scheme list shows it; ``NotFound`` when there is no such scheme."""
+    _ensure_user(actor)
+    try:
+        rows = _scheme_rows(GradeScheme.objects.filter(pk=pk))
+    except (ValueError, TypeError):
+        rows = []
+    if not rows:
+        raise NotFound(_("Not found."))
+    return rows[0]
+
+
+def grade_evaluation_latest(*, scheme: GradeScheme) -> GradeEvaluation | None:
+    """The scheme's newest kept evaluation (for "evaluate now": what the last job produced)."""
+    return GradeEvaluation.objects.filter(scheme=scheme).order_by("-created_at").only("customers", "as_of").first()
 
 
 def grade_scheme_active() -> GradeScheme | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,13 +19,17 @@ from guanxi.customers.models import Customer
 from guanxi.insights.grading.catalogue import scheme_clean
 from guanxi.insights.grading.engine import grade_evaluate
 from guanxi.insights.models import (
+    JOB_NOT_ACTIVE,
     CustomerGrade,
     FeltKeyMark,
     GradeEvaluation,
     GradeScheme,
     GradeTreatment,
+    RunStatus,
     ServiceLevel,
 )
+
+logger = logging.getLogger(__name__)
 
 SCHEME_FIELDS = ("name", "name_en", "indicators", "grades", "thresholds", "evaluate_every_days")
 TREATMENT_FIELDS = ("visit_every_days", "service_level", "price_book", "credit_limit", "max_discount_pct")
@@ -80,8 +85,10 @@ def grade_scheme_create(
     thresholds: Any,
     name_en: str = "",
     evaluate_every_days: int = 30,
+    treatments_from: GradeScheme | None = None,
 ) -> GradeScheme:
-    """A new, inactive scheme with an empty treatment row per grade."""
+    """A new, inactive scheme with a treatment row per grade: empty, or copied from ``treatments_from``'s
+    treatment of the same grade (a scheme started as a copy of another)."""
     access.ensure_perm(actor, Perm.MANAGE_VALUE)
     parts = scheme_clean(indicators=indicators, grades=grades, thresholds=thresholds)
     scheme = GradeScheme(
@@ -92,6 +99,10 @@ def grade_scheme_create(
         **parts,
     )
     record_create(actor=actor, instance=scheme)
+    if treatments_from is not None:
+        for source in GradeTreatment.objects.filter(scheme=treatments_from, grade__in=scheme.grades):
+            copied = {field: getattr(source, field) for field in TREATMENT_FIELDS}
+            record_create(actor=actor, instance=GradeTreatment(scheme=scheme, grade=source.grade, **copied))
     _sync_treatments(actor=actor, scheme=scheme)
     return scheme
 
@@ -134,12 +145,14 @@ def grade_scheme_activate(*, actor: User, scheme: GradeScheme, version: int | No
 
 @transaction.atomic
 def grade_scheme_delete(*, actor: User, scheme: GradeScheme) -> None:
-    """Delete a scheme that is not active and whose grades are not the current ones (its evaluations go too)."""
+    """Delete a scheme that is not active and was never evaluated (evaluations are the grade history, kept)."""
     access.ensure_perm(actor, Perm.MANAGE_VALUE)
     if scheme.is_active:
         raise Conflict(_("The active scheme cannot be deleted. Activate another one first."))
     if CustomerGrade.objects.filter(evaluation__scheme=scheme).exists():
         raise Conflict(_("The current grades come from this scheme. Evaluate the active scheme first."))
+    if GradeEvaluation.objects.filter(scheme=scheme).exists():
+        raise Conflict(_("This scheme has kept evaluations (the grade history), so it cannot be deleted."))
     record_delete(actor=actor, instance=scheme)
 
 
@@ -194,11 +207,63 @@ def grade_treatment_set(
 
 
 def grade_evaluate_now(*, actor: User, as_of: date | None = None) -> GradeEvaluation:
-    """Grade every customer now with the active scheme (synchronously: a task comes with the lead's tasks.py)."""
+    """Grade every customer now with the active scheme, synchronously (the API; pages queue
+    ``grade_evaluation_request`` instead)."""
     access.ensure_perm(actor, Perm.MANAGE_VALUE)
     evaluation = grade_evaluate(as_of=as_of or timezone.localdate())
     if evaluation is None:
         raise Conflict(_("No grading scheme is active. Activate one first."))
+    return evaluation
+
+
+@transaction.atomic
+def grade_evaluation_request(*, actor: User) -> GradeScheme:
+    """ "Evaluate now": queue a grading of every customer with the active scheme; the worker runs it
+    once this transaction commits. While one is queued or running, asking again queues nothing."""
+    access.ensure_perm(actor, Perm.MANAGE_VALUE)
+    scheme = GradeScheme.objects.select_for_update().filter(is_active=True).first()
+    if scheme is None:
+        raise Conflict(_("No grading scheme is active. Activate one first."))
+    if scheme.evaluation_job.is_active:
+        return scheme
+    GradeScheme.objects.filter(pk=scheme.pk).update(
+        evaluation_status=RunStatus.QUEUED, evaluation_queued_at=timezone.now(), evaluation_finished_at=None,
+        evaluation_error="",
+    )  # fmt: skip
+    scheme.refresh_from_db()
+    scheme_id = str(scheme.pk)
+
+    def enqueue() -> None:
+        from guanxi.insights.tasks import grade_evaluation_task
+
+        grade_evaluation_task(scheme_id)
+
+    transaction.on_commit(enqueue)
+    return scheme
+
+
+def grade_evaluation_process(*, scheme_id: Any, as_of: date | None = None) -> GradeEvaluation | None:
+    """The worker's side of "evaluate now": grade every customer, recording on the scheme how it went.
+
+    The scheme must still be the active one when the worker gets to it.
+    """
+    scheme = GradeScheme.objects.filter(pk=scheme_id).first()
+    if scheme is None:
+        return None
+    jobs = GradeScheme.objects.filter(pk=scheme.pk)
+    jobs.update(evaluation_status=RunStatus.RUNNING, evaluation_error="")
+    evaluation: GradeEvaluation | None = None
+    error = ""
+    try:
+        if scheme.is_active:
+            evaluation = grade_evaluate(as_of=as_of or timezone.localdate())
+        if evaluation is None or evaluation.scheme_id != scheme.pk:
+            error = JOB_NOT_ACTIVE
+    except Exception as exc:
+        logger.exception("grade evaluation of scheme %s failed", scheme.pk)
+        error = f"{type(exc).__name__}: {exc}"
+    status = RunStatus.FAILED if error else RunStatus.DONE
+    jobs.update(evaluation_status=status, evaluation_finished_at=timezone.now(), evaluation_error=error)
     return evaluation
 
 

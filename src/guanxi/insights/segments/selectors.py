@@ -155,6 +155,66 @@ def segment_curves(*, actor: User | Any, segment: Segment) -> dict[str, SegmentC
     return {curve.kind: curve for curve in SegmentCurve.objects.filter(segment=segment)}
 
 
+@dataclass(frozen=True)
+class CurvePick:
+    """The value dashboard's curve card: the segments offered, the one shown and its curves.
+
+    ``hidden``: the chosen segment exists but its curves are not for this reader (nothing of them is
+    given). ``unknown``: the id asked for names no segment offered here, so the default one is shown.
+    """
+
+    choices: list[Segment]
+    segment: Segment | None
+    curves: dict[str, SegmentCurve]
+    hidden: bool = False
+    unknown: bool = False
+
+
+def curve_segments(*, actor: User | Any) -> list[Segment]:
+    """The active segments whose curves the reader may see, by name (value managers: all of them)."""
+    user = access.active_user(actor)
+    if user is None:
+        return []
+    segments = Segment.objects.filter(is_active=True).order_by("name")
+    if can_manage(user):
+        return list(segments)
+    if user.team_id is None:
+        return []
+    return list(segments.filter(teams=user.team_id).distinct())
+
+
+def _segment_or_none(raw: str) -> Segment | None:
+    try:
+        return Segment.objects.prefetch_related(_teams_prefetch()).get(pk=UUID(raw.strip()))
+    except (Segment.DoesNotExist, ValueError, TypeError, AttributeError):
+        return None
+
+
+def dashboard_curves(*, actor: User | Any, segment_id: str | None = None) -> CurvePick:
+    """The curves of the segment asked for (``segment_id``, as given in the query), or of the first offered.
+
+    A segment the reader may not see curves for comes back ``hidden`` with no curves; an id that is
+    not a segment (or not an active one) comes back ``unknown`` with the default segment's curves.
+    """
+    choices = curve_segments(actor=actor)
+    offered = {str(segment.pk): segment for segment in choices}
+    chosen: Segment | None = choices[0] if choices else None
+    unknown = False
+    if segment_id:
+        asked = offered.get(segment_id.strip().lower())
+        if asked is not None:
+            chosen = asked
+        else:
+            found = _segment_or_none(segment_id)
+            if found is not None and found.is_active and not curves_visible(actor, found):
+                return CurvePick(choices=choices, segment=found, curves={}, hidden=True)
+            unknown = True
+    if chosen is None:
+        return CurvePick(choices=choices, segment=None, curves={}, unknown=unknown)
+    curves = {curve.kind: curve for curve in SegmentCurve.objects.filter(segment=chosen)}
+    return CurvePick(choices=choices, segment=chosen, curves=curves, unknown=unknown)
+
+
 def customer_segments(*, actor: User | Any, customer: Customer) -> QuerySet[SegmentMember]:
     """The active segments a (visible) customer is in now, by name; ``NotFound`` for hidden customers."""
     access.ensure(actor, "view", customer)

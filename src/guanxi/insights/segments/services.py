@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,10 +15,11 @@ from guanxi.accounts.models import Perm, Team, User
 from guanxi.core.errors import Conflict, InvalidInput, field_error, reject_unknown
 from guanxi.core.models import AuditEntry
 from guanxi.core.records import audit_entry, record_create, record_delete, record_update
-from guanxi.insights.models import Segment
+from guanxi.insights.models import JOB_NOT_ACTIVE, RunStatus, Segment
 from guanxi.insights.segments.membership import segments_refresh
 from guanxi.insights.segments.rules import rule_clean
 
+logger = logging.getLogger(__name__)
 EDITABLE = ("name", "name_en", "description", "rule", "is_active", "team_ids")
 
 
@@ -136,11 +138,58 @@ def segment_delete(*, actor: User, segment: Segment, version: int | None = None)
 
 
 def segment_refresh(*, actor: User, segment: Segment) -> dict[str, Any]:
-    """Recompute one segment's members now (a manager's button)."""
+    """Recompute one segment's members now, synchronously (the API; the page queues ``segment_refresh_request``)."""
     access.ensure_perm(actor, Perm.MANAGE_VALUE)
     if not segment.is_active:
         raise InvalidInput(_("This segment is not active."))
     return segments_refresh(as_of=timezone.localdate(), segment=segment)
+
+
+@transaction.atomic
+def segment_refresh_request(*, actor: User, segment: Segment) -> Segment:
+    """ "Recompute members now": queue it for the worker (once this transaction commits). While one is
+    queued or running, asking again queues nothing."""
+    access.ensure_perm(actor, Perm.MANAGE_VALUE)
+    locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    if not locked.is_active:
+        raise InvalidInput(_("This segment is not active."))
+    if locked.refresh_job.is_active:
+        return locked
+    Segment.objects.filter(pk=locked.pk).update(
+        refresh_status=RunStatus.QUEUED, refresh_queued_at=timezone.now(), refresh_finished_at=None, refresh_error=""
+    )
+    locked.refresh_from_db()
+    segment_id = str(locked.pk)
+
+    def enqueue() -> None:
+        from guanxi.insights.tasks import segment_refresh_task
+
+        segment_refresh_task(segment_id)
+
+    transaction.on_commit(enqueue)
+    return locked
+
+
+def segment_refresh_process(*, segment_id: Any) -> dict[str, Any] | None:
+    """The worker's side of "recompute members now": recompute, recording on the segment how it went."""
+    segment = Segment.objects.filter(pk=segment_id).first()
+    if segment is None:
+        return None
+    jobs = Segment.objects.filter(pk=segment.pk)
+    jobs.update(refresh_status=RunStatus.RUNNING, refresh_error="")
+    result: dict[str, Any] | None = None
+    error = ""
+    try:
+        if segment.is_active:
+            result = segments_refresh(as_of=timezone.localdate(), segment=segment)
+        else:
+            error = JOB_NOT_ACTIVE
+    except Exception as exc:
+        logger.exception("member refresh of segment %s failed", segment.pk)
+        error = f"{type(exc).__name__}: {exc}"
+    status = RunStatus.FAILED if error else RunStatus.DONE
+    jobs.update(refresh_status=status, refresh_finished_at=timezone.now(), refresh_error=error)
+    return result
 
 
 DEFAULTS: list[dict[str, Any]] = [

@@ -15,6 +15,8 @@ from guanxi.accounts import access
 from guanxi.accounts.models import Perm
 from guanxi.core.pages import actor_of
 from guanxi.insights.dashboard import Dashboard, value_dashboard
+from guanxi.insights.segments import selectors as segment_selectors
+from guanxi.insights.views.segments import curve_labels
 
 
 def _url_or_none(name: str) -> str | None:
@@ -58,11 +60,28 @@ def _chart_data(board: Dashboard) -> dict[str, Any]:
     return data
 
 
+def _curve_context(pick: segment_selectors.CurvePick) -> dict[str, Any]:
+    """The curve card: the picker, the chosen segment's curves for insights/curves.js, the drill-down."""
+    segment = pick.segment
+    data = {kind: curve.data for kind, curve in pick.curves.items()}
+    return {
+        "curve_pick": pick,
+        "curve_data": data,
+        "curve_interpurchase": data.get("interpurchase", {}),
+        "curve_has_purchases": any(curve.data.get("purchases") for curve in pick.curves.values()),
+        "curve_as_of": max((curve.as_of for curve in pick.curves.values()), default=None),
+        "curve_members_url": f"{reverse('customers:customer-list')}?segment_id={segment.pk}" if segment else "",
+        "curve_segment_url": reverse("insights:segment-detail", args=[segment.pk]) if segment else "",
+        "curve_labels": curve_labels(),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     board = value_dashboard(actor=actor)
+    asked = request.GET.get("curve_segment", "")[:100]
     rfm_rows: list[tuple[int, list[Any]]] = []
     if board.rfm is not None:
         cells = {(c.recency, c.frequency): c for c in board.rfm.cells}
@@ -77,6 +96,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "runs_url": _url_or_none("insights:value-runs"),
         "segments_url": _url_or_none("insights:segment-list"),
         "grading_url": _url_or_none("insights:grading"),
+        **_curve_context(segment_selectors.dashboard_curves(actor=actor, segment_id=asked)),
     }
     return render(request, "insights/dashboard.html", context)
 

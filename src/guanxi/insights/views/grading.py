@@ -22,7 +22,8 @@ from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers import selectors as customers
 from guanxi.insights import grading
 from guanxi.insights.grading import selectors
-from guanxi.insights.grading.forms import SchemeForm, TreatmentForm
+from guanxi.insights.grading import services as grading_services
+from guanxi.insights.grading.forms import NewSchemeForm, SchemeForm, TreatmentForm
 from guanxi.insights.models import GradeScheme
 
 EVALUATIONS_SHOWN = 12
@@ -91,6 +92,7 @@ def grading_view(request: HttpRequest) -> HttpResponse:
         "migration_rows": _migration_rows(latest),
         "can_manage": _manager(actor),
         "customer_list_url": reverse("customers:customer-list"),
+        **(_evaluation_job(request, scheme) if _manager(actor) else {}),
     }
     return render(request, "insights/grading_overview.html", context)
 
@@ -122,6 +124,110 @@ def grading_scheme_edit_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def grading_scheme_list_view(request: HttpRequest) -> HttpResponse:
+    """Every scheme: version, active, last evaluation and how many were kept (value managers)."""
+    actor = actor_of(request)
+    _ensure_manager(actor)
+    return render(request, "insights/grading_scheme_list.html", {"rows": selectors.grade_scheme_rows(actor=actor)})
+
+
+def _source(actor: User, raw: str | None) -> GradeScheme | None:
+    """The scheme a new one is copied from: the one named (when it exists), else the active one."""
+    if raw:
+        try:
+            return selectors.grade_scheme_get(actor=actor, pk=raw)
+        except NotFound:
+            return None
+    return selectors.grade_scheme_active()
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def grading_scheme_create_view(request: HttpRequest) -> HttpResponse:
+    """A new, inactive scheme, started as a copy of the active one (or of the default catalogue)."""
+    actor = actor_of(request)
+    _ensure_manager(actor)
+    source = _source(actor, request.POST.get("source") if request.method == "POST" else None)
+    draft = NewSchemeForm.draft(source)
+    form = NewSchemeForm(request.POST or None, scheme=draft, initial=NewSchemeForm.initial_for_draft(draft, source))
+    status = 200
+    if request.method == "POST":
+        created, status = form_write(
+            form,
+            lambda: grading.grade_scheme_create(actor=actor, treatments_from=source, **form.changes()),
+        )
+        if created is not None:
+            messages.success(
+                request, _("The scheme “%(name)s” has been created. It is not active yet.") % {"name": created.name}
+            )
+            return redirect("insights:grading-scheme-list")
+    context = {"scheme": draft, "source": source, "form": form, "rows": form.rows(), "creating": True}
+    return render(request, "insights/grading_scheme_edit.html", context, status=status)
+
+
+def _confirm(
+    request: HttpRequest, row: selectors.SchemeRow, action: str, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "row": row,
+        "scheme": row.scheme,
+        "action": action,
+        "error": error,
+        "active": selectors.grade_scheme_active(),
+    }
+    return render(request, "insights/grading_scheme_confirm.html", context, status=status)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def grading_scheme_activate_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """GET: "make this the active scheme?"; POST (with the version read): activate it; stale → 409."""
+    actor = actor_of(request)
+    _ensure_manager(actor)
+    row = selectors.grade_scheme_row(actor=actor, pk=pk)
+    if request.method != "POST":
+        return _confirm(request, row, "activate")
+    version = _posted_version(request)
+    try:
+        if version is None:
+            raise Conflict(_("This record was changed by someone else. Reload it and try again."))
+        grading.grade_scheme_activate(actor=actor, scheme=row.scheme, version=version)
+    except Conflict as exc:
+        return _confirm(
+            request, selectors.grade_scheme_row(actor=actor, pk=pk), "activate", error=exc.detail, status=409
+        )
+    messages.success(
+        request, _("“%(name)s” is now the active scheme. The next evaluation uses it.") % {"name": row.scheme.name}
+    )
+    return redirect("insights:grading-scheme-list")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def grading_scheme_delete_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """GET: "delete this scheme?" (or why it cannot be); POST: delete it, refused for the active or evaluated one."""
+    actor = actor_of(request)
+    _ensure_manager(actor)
+    row = selectors.grade_scheme_row(actor=actor, pk=pk)
+    if request.method != "POST":
+        return _confirm(request, row, "delete")
+    try:
+        grading.grade_scheme_delete(actor=actor, scheme=row.scheme)
+    except Conflict as exc:
+        return _confirm(request, row, "delete", error=exc.detail, status=409)
+    messages.success(request, _("The scheme “%(name)s” has been deleted.") % {"name": row.scheme.name})
+    return redirect("insights:grading-scheme-list")
+
+
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def grading_treatment_edit_view(request: HttpRequest, pk: UUID, grade: str) -> HttpResponse:
     actor = actor_of(request)
@@ -146,19 +252,50 @@ def grading_treatment_edit_view(request: HttpRequest, pk: UUID, grade: str) -> H
     return render(request, "insights/grading_treatment_edit.html", context, status=status)
 
 
+def _evaluation_job(request: HttpRequest, scheme: GradeScheme | None) -> dict[str, Any]:
+    """The "evaluate now" job of the active scheme, for insights/partials/_job_status.html."""
+    latest = selectors.grade_evaluation_latest(scheme=scheme) if scheme is not None else None
+    result = ""
+    if latest is not None:
+        result = _("%(count)d customers graded, as of %(day)s.") % {
+            "count": latest.customers,
+            "day": latest.as_of.isoformat(),
+        }
+    return {
+        "job": scheme.evaluation_job if scheme is not None else None,
+        "job_id": "gx-evaluation-job",
+        "job_url": reverse("insights:grading-evaluation-status"),
+        "result": result,
+        "not_active_text": _("The scheme was deactivated before the worker got to it, so it was not evaluated."),
+    }
+
+
 @login_required
 @require_POST
 def grading_evaluate_view(request: HttpRequest) -> HttpResponse:
-    """Grade every customer now with the active scheme (value managers)."""
+    """Queue a grading of every customer with the active scheme (value managers); the page follows the job."""
     actor = actor_of(request)
     _ensure_manager(actor)
     try:
-        evaluation = grading.grade_evaluate_now(actor=actor)
+        grading_services.grade_evaluation_request(actor=actor)
     except Conflict as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("%(count)d customers have been graded.") % {"count": evaluation.customers})
+        messages.success(request, _("An evaluation has been queued: every customer is graded in the background."))
     return redirect("insights:grading")
+
+
+@login_required
+@require_GET
+def grading_evaluation_status_view(request: HtmxHttpRequest) -> HttpResponse:
+    """Where "evaluate now" stands (polled while it works); once it stops, the page reloads to show the grades."""
+    actor = actor_of(request)
+    _ensure_manager(actor)
+    context = _evaluation_job(request, selectors.grade_scheme_active())
+    response = render(request, "insights/partials/_job_status.html", context)
+    if request.htmx and context["job"] is not None and not context["job"].is_active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -211,11 +348,16 @@ def felt_key_toggle_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("grading/", grading_view, name="grading"),
+    path("grading/schemes/", grading_scheme_list_view, name="grading-scheme-list"),
+    path("grading/schemes/new/", grading_scheme_create_view, name="grading-scheme-create"),
     path("grading/schemes/<uuid:pk>/edit/", grading_scheme_edit_view, name="grading-scheme-edit"),
+    path("grading/schemes/<uuid:pk>/activate/", grading_scheme_activate_view, name="grading-scheme-activate"),
+    path("grading/schemes/<uuid:pk>/delete/", grading_scheme_delete_view, name="grading-scheme-delete"),
     path(
         "grading/schemes/<uuid:pk>/treatments/<str:grade>/", grading_treatment_edit_view, name="grading-treatment-edit"
     ),
     path("grading/evaluate/", grading_evaluate_view, name="grading-evaluate"),
+    path("grading/evaluate/status/", grading_evaluation_status_view, name="grading-evaluation-status"),
     path("grading/felt-key/", felt_key_view, name="felt-key"),
     path("customers/<uuid:pk>/grade/", customer_grade_panel_view, name="customer-grade-panel"),
     path("customers/<uuid:pk>/felt-key/", felt_key_toggle_view, name="felt-key-toggle"),

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from guanxi.core.errors import Conflict, InvalidInput, NotAllowed
 from guanxi.core.forms import PageForm
-from guanxi.core.pages import actor_of
+from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.insights import segments
 from guanxi.insights.segments import selectors as segment_selectors
+from guanxi.insights.segments import services as segment_services
 from guanxi.insights.segments.rules import FIELDS, OPS, TAG_OPS, condition_from_text
 
 MAX_ROWS = 20
@@ -243,18 +244,49 @@ def segment_delete_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def segment_refresh_view(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """Queue "recompute members now" (value managers); the detail page follows the job."""
     actor = actor_of(request)
     segment = segments.segment_get(actor=actor, pk=pk)
     try:
-        result = segments.segment_refresh(actor=actor, segment=segment)["segments"][str(segment.pk)]
+        segment_services.segment_refresh_request(actor=actor, segment=segment)
     except InvalidInput as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(
-            request,
-            _("Members recomputed: %(members)d members, %(joined)d joined, %(left)d left.") % result,
-        )
+        messages.success(request, _("The members are being recomputed in the background."))
     return redirect("insights:segment-detail", pk=segment.pk)
+
+
+def _refresh_job(segment: Any, history: segment_selectors.SegmentHistory | None) -> dict[str, Any]:
+    """The "recompute members" job, for insights/partials/_job_status.html."""
+    result = ""
+    last = history.snapshots[-1] if history is not None and history.snapshots else None
+    if last is not None:
+        result = _("%(members)d members, %(joined)d joined, %(left)d left.") % {
+            "members": last.members,
+            "joined": last.joined,
+            "left": last.left,
+        }
+    return {
+        "job": segment.refresh_job,
+        "job_id": "gx-refresh-job",
+        "job_url": reverse("insights:segment-refresh-status", args=[segment.pk]),
+        "result": result,
+        "not_active_text": _("The segment was deactivated before the worker got to it."),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def segment_refresh_status_view(request: HtmxHttpRequest, pk: UUID) -> HttpResponse:
+    """Where "recompute members" stands (polled while it works); once it stops, the page reloads."""
+    actor = actor_of(request)
+    segment = segments.segment_get(actor=actor, pk=pk)
+    _ensure_manager(actor)
+    context = _refresh_job(segment, segments.segment_history(actor=actor, segment=segment))
+    response = render(request, "insights/partials/_job_status.html", context)
+    if request.htmx and not segment.refresh_job.is_active:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
@@ -283,12 +315,14 @@ def segment_detail_view(request: HttpRequest, pk: UUID) -> HttpResponse:
         "has_purchases": has_purchases,
         "interpurchase": data.get("interpurchase", {}),
         "members_url": reverse("customers:customer-list") + f"?segment_id={segment.pk}",
-        "chart_labels": _chart_labels(),
+        "chart_labels": curve_labels(),
+        **(_refresh_job(segment, history) if row.can_manage else {}),
     }
     return render(request, "insights/segment_detail.html", context)
 
 
-def _chart_labels() -> dict[str, str]:
+def curve_labels() -> dict[str, str]:
+    """The labels of the curve charts (insights/curves.js), in the reader's language."""
     return {
         "members": _("Members"),
         "joined": _("Joined"),
@@ -315,4 +349,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("segments/<uuid:pk>/edit/", segment_edit_view, name="segment-edit"),
     path("segments/<uuid:pk>/delete/", segment_delete_view, name="segment-delete"),
     path("segments/<uuid:pk>/refresh/", segment_refresh_view, name="segment-refresh"),
+    path("segments/<uuid:pk>/refresh/status/", segment_refresh_status_view, name="segment-refresh-status"),
 ]

@@ -1,5 +1,5 @@
 /* Segments: the rule builder's comfort (operators per field, value suggestions, add/remove rows
-   without a round trip) and the detail page's charts (ECharts). The page works without it: plain
+   without a round trip) and the detail page's charts (ECharts; the consumption curves come from curves.js). The page works without it: plain
    form posts add and remove rows, and the numbers are on the page.
    No inline scripts or styles (CSP): data comes from json_script elements. */
 (function () {
@@ -71,12 +71,6 @@
 
   // --- charts -------------------------------------------------------------------------------
 
-  function monthAxis(n) {
-    var months = [];
-    for (var i = 0; i < n; i += 1) { months.push(String(i)); }
-    return months;
-  }
-
   var CHARTS = {
     size: function (data, labels) {
       return {
@@ -91,66 +85,19 @@
           { name: labels.left || "left", type: "bar", stack: "flow", data: data.left.map(function (v) { return -v; }) }
         ]
       };
-    },
-    cohort: function (curves, labels) {
-      var c = curves.cohort;
-      return {
-        tooltip: { trigger: "axis", renderMode: "richText" },
-        legend: { bottom: 0 },
-        grid: { left: 56, right: 56, top: 16, bottom: 64 },
-        xAxis: { type: "category", name: labels.month, nameLocation: "middle", nameGap: 28, data: monthAxis(c.months) },
-        yAxis: [{ type: "value" }, { type: "value", splitLine: { show: false } }],
-        series: [
-          { name: labels.spend, type: "line", data: c.spend_per_customer, connectNulls: false },
-          { name: labels.cumulative, type: "line", data: c.cumulative_spend_per_customer, lineStyle: { type: "dashed" } },
-          { name: labels.purchases, type: "line", yAxisIndex: 1, data: c.purchases_per_customer }
-        ]
-      };
-    },
-    gaps: function (curves, labels) {
-      var g = curves.interpurchase;
-      var names = g.edges.map(function (edge, i) {
-        return i + 1 < g.edges.length ? edge + "–" + (g.edges[i + 1] - 1) : edge + " " + labels.more;
-      });
-      return {
-        tooltip: { trigger: "axis", renderMode: "richText" },
-        grid: { left: 48, right: 16, top: 16, bottom: 48 },
-        xAxis: { type: "category", name: labels.days, nameLocation: "middle", nameGap: 28, data: names },
-        yAxis: { type: "value", minInterval: 1 },
-        series: [{ name: labels.count, type: "bar", data: g.counts }]
-      };
-    },
-    trend: function (curves, labels) {
-      var t = curves.trend;
-      var months = t.months.concat(t.forecast_months);
-      var pad = t.months.map(function () { return null; });
-      var series = [{ name: labels.actual, type: "bar", data: t.spend.concat(t.forecast_months.map(function () { return null; })) }];
-      if (t.available) {
-        var lower = pad.concat(t.lower);
-        var width = pad.concat(t.upper.map(function (u, i) { return u - t.lower[i]; }));
-        series.push(
-          { name: labels.fitted, type: "line", showSymbol: false, data: t.fitted.concat(t.forecast_months.map(function () { return null; })) },
-          { name: labels.forecast, type: "line", lineStyle: { type: "dashed" }, data: pad.concat(t.forecast) },
-          { name: labels.interval, type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: lower },
-          { name: labels.interval, type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { opacity: 0.2 }, data: width }
-        );
-      }
-      return {
-        tooltip: { trigger: "axis", renderMode: "richText" },
-        legend: { bottom: 0 },
-        grid: { left: 64, right: 16, top: 16, bottom: 48 },
-        xAxis: { type: "category", data: months },
-        yAxis: { type: "value" },
-        series: series
-      };
     }
   };
 
   function draw(element) {
-    if (element.getAttribute("data-gx-drawn") || typeof window.echarts === "undefined") { return; }
     var kind = element.getAttribute("data-gx-chart");
     var data = readJson(element.getAttribute("data-gx-source"));
     var labels = readJson("gx-segment-labels") || {};
+    if (window.GuanxiCurves && window.GuanxiCurves.kinds[kind]) {
+      /* The consumption curves: the shared module (insights/curves.js) draws them. */
+      window.GuanxiCurves.draw(element, kind, data, labels);
+      return;
+    }
+    if (element.getAttribute("data-gx-drawn") || typeof window.echarts === "undefined") { return; }
     if (!data || !CHARTS[kind]) { return; }
     element.setAttribute("data-gx-drawn", "1");
     element.style.width = "100%";
