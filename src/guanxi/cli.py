@@ -1,4 +1,4 @@
-"""The ``guanxi`` command: serve, worker, demo, manage, bench and insights.
+"""The ``guanxi`` command: serve, worker, demo, manage, bench, insights and leads.
 
 Every subcommand runs with ``DJANGO_SETTINGS_MODULE=guanxi.settings`` and inherits the
 environment (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, …) unchanged.
@@ -341,6 +341,37 @@ def cmd_insights_calibration(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- leads -----------------------------------------------------------------------------
+
+
+def cmd_leads_dedup(args: argparse.Namespace) -> int:
+    """Duplicate check of a file before import: the pairs judged the same person or company to --out."""
+    from guanxi.leads.dedup.files import DedupFileError, pairs_write, records_read
+    from guanxi.leads.dedup.pairs import duplicate_report
+
+    if not 0 < args.threshold <= 1:
+        print("guanxi leads dedup: --threshold must be in (0, 1]", file=sys.stderr)
+        return 2
+    try:
+        records = records_read(Path(args.file))
+    except DedupFileError as error:
+        print(f"guanxi leads dedup: {error}", file=sys.stderr)
+        return 2
+    report = duplicate_report(records, threshold=args.threshold)
+    try:
+        written = pairs_write(report.pairs, Path(args.out))
+    except OSError as error:
+        print(f"guanxi leads dedup: cannot write {args.out}: {error.strerror}", file=sys.stderr)
+        return 2
+    skipped = f", {len(report.dropped_keys)} oversized blocks skipped" if report.dropped_keys else ""
+    print(
+        f"guanxi leads dedup: {report.records} records, {report.compared} pairs compared, "
+        f"{written} judged the same{skipped} -> {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 # --- command line -----------------------------------------------------------------------
 
 
@@ -401,6 +432,22 @@ def _parser() -> argparse.ArgumentParser:
     calibration.add_argument("--holdout-end", required=True, metavar="YYYY-MM-DD")
     calibration.add_argument("--out", metavar="REPORT.csv", help="write the per-frequency table here")
     calibration.set_defaults(handler=cmd_insights_calibration)
+
+    leads = commands.add_parser("leads", help="lead tools on files, without the database")
+    lead_tools = leads.add_subparsers(dest="tool", required=True, metavar="TOOL")
+    dedup = lead_tools.add_parser(
+        "dedup",
+        help="duplicate check of a CSV file before import",
+        description="Reads id, name, company, phone, email, city (UTF-8 CSV with a header; any order, any may "
+        "be empty, other columns ignored; ids unique) and writes id_a, id_b, score, reason for every pair "
+        "judged to be the same person or company.",
+    )
+    dedup.add_argument("file", metavar="FILE.csv", help="the records to check")
+    dedup.add_argument("--out", required=True, metavar="PAIRS.csv", help="write the pairs here")
+    dedup.add_argument(
+        "--threshold", type=float, default=0.85, help="lowest score of a pair judged the same (default 0.85)"
+    )
+    dedup.set_defaults(handler=cmd_leads_dedup)
     return parser
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "guanxi.contracts",
     "guanxi.dataio",
     "guanxi.insights",
+    "guanxi.leads",
     "guanxi.web",
 ]
 

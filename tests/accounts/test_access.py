@@ -152,6 +152,9 @@ NON_RECORD_MODELS = {
     "dataio.ImportProblem",  # a user's list settings: own, or shared with the team/everyone (core.saved_views)
     "insights.ValueSettings",  # settings, like the catalogue
     "insights.ValueRun",  # the system's recompute record (organisation-wide figures, for managers)
+    "leads.Channel",  # lead channels and their costs are settings: readable by all, written by lead managers
+    "leads.ChannelCost",
+    "leads.LeadSettings",
 }
 
 
@@ -167,7 +170,9 @@ def test_every_domain_model_has_an_access_rule() -> None:
             continue
         assert model in registered, f"{label} has no rule in accounts.access"
         rule = access.rule_of(model)
-        if rule.via is None:
+        if rule.via is None and rule.also is None:
             assert issubclass(model, Owned), f"{label} has its own data scope, so it must be Owned"
+        elif rule.via is None:  # owned, or waiting in a team's pool (owner empty) that ``also`` opens
+            assert {"owner", "team"} <= {f.name for f in model._meta.fields}, f"{label} needs owner and team"
         else:
             assert rule.parent in registered, f"{label} follows {rule.via}, which has no rule"

@@ -25,7 +25,7 @@ def test_token_obtain_by_username_or_email(org: Org) -> None:
         assert token.startswith("gx_")
         me = client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
         assert me["username"] == "rep1"
-        assert me["scopes"] == {"customers.customer": "own"}
+        assert me["scopes"] == {"customers.customer": "own", "leads.lead": "own"}
     assert ApiToken.objects.filter(user=org["rep1"]).count() == 2
 
 

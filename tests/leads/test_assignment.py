@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,7 +153,10 @@ def test_region_map_prefers_the_city_to_the_region() -> None:
     decision = assign({"city": "深圳市", "region": "江苏"}, REPS, {}, config)
 
     assert decision.rep_id == 4
-    assert str(decision.reason) == "Matched “深圳市”."
+    with translation.override("en"):
+        assert str(decision.reason) == "Matched “深圳市”."
+    with translation.override("zh-hans"):
+        assert str(decision.reason) == "匹配“深圳市”。"
 
 
 def test_mapped_rep_who_is_inactive_lets_the_next_rule_decide() -> None:

@@ -17,6 +17,7 @@ and never logs in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -52,6 +53,9 @@ class Rule:
     record_type: str
     model: type[models.Model]
     via: str | None = None
+    # Records an actor may also *see* beyond the data scope (never change through it): e.g. the leads
+    # waiting in the pool of the actor's team.
+    also: Callable[[User], Q] | None = None
 
     @property
     def parent(self) -> type[models.Model] | None:
@@ -70,9 +74,11 @@ class Rule:
 _registry: dict[type[models.Model], Rule] = {}
 
 
-def register(model: type[M], *, record_type: str, via: str | None = None) -> type[M]:
+def register(
+    model: type[M], *, record_type: str, via: str | None = None, also: Callable[[User], Q] | None = None
+) -> type[M]:
     """Put a model under record rules. Every domain model must be registered or listed as non-record."""
-    _registry[model] = Rule(record_type=record_type, model=model, via=via)
+    _registry[model] = Rule(record_type=record_type, model=model, via=via, also=also)
     return model
 
 
@@ -212,7 +218,10 @@ def visible_q(actor: Actor | None, model: type[models.Model], *, for_change: boo
     q = _scope_q(user, scope)
     if scope == DataScope.ALL:
         return q
-    return q | Q(pk__in=_shared_ids(user, record_type, for_change=for_change))
+    q |= Q(pk__in=_shared_ids(user, record_type, for_change=for_change))
+    if rule.also is not None and not for_change:
+        q |= rule.also(user)
+    return q
 
 
 def scope(actor: Actor | None, queryset: QuerySet[M]) -> QuerySet[M]:
@@ -239,7 +248,7 @@ def scope_parts(actor: Actor | None, model: type[models.Model], *, teams_togethe
     rule = rule_of(model)
     user = active_user(actor)
     keys = scope_keys(actor, model)
-    if rule.via is not None or user is None or keys is None or not keys.owners:
+    if rule.via is not None or rule.also is not None or user is None or keys is None or not keys.owners:
         return []
     if len(keys.teams) > MAX_TEAM_PARTS:
         return []

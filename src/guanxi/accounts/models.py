@@ -32,6 +32,7 @@ class Perm(models.TextChoices):
     MANAGE_SETTINGS = "manage_settings", _("Manage settings")
     MANAGE_USERS = "manage_users", _("Manage users, teams and roles")
     MANAGE_VALUE = "manage_value", _("Manage value measures, grading and segments")
+    MANAGE_LEADS = "manage_leads", _("Manage lead channels and lead rules")
     VIEW_SYSTEM = "view_system", _("View system status")
 
 
@@ -180,7 +181,15 @@ def role_defaults() -> dict[str, dict[str, Any]]:
         "director": {
             "name": "销售总监",
             "name_en": "Sales director",
-            "permissions": [Perm.APPROVE, Perm.EXPORT, Perm.IMPORT, Perm.ASSIGN, Perm.VIEW_SYSTEM, Perm.MANAGE_VALUE],
+            "permissions": [
+                Perm.APPROVE,
+                Perm.EXPORT,
+                Perm.IMPORT,
+                Perm.ASSIGN,
+                Perm.VIEW_SYSTEM,
+                Perm.MANAGE_VALUE,
+                Perm.MANAGE_LEADS,
+            ],
             "default_scope": DataScope.ALL,
         },
         "manager": {
