@@ -1242,6 +1242,14 @@ for _area in (matrix_dashboard, matrix_grading, matrix_segments, matrix_value):
     API.update(_api_checks)
     PAGES.update(_page_checks)
 
+# --- leads (checks in tests/leads/matrix_*.py) ---
+from tests.leads import matrix_channels, matrix_leads, matrix_webform  # noqa: E402
+
+for _area in (matrix_leads, matrix_channels, matrix_webform):
+    _api_checks, _page_checks = _area.checks(VISIBLE, RECORD_KEYS)
+    API.update(_api_checks)
+    PAGES.update(_page_checks)
+
 # Pages outside the product: staff-only Django admin, the language switch, static API docs.
 NOT_PRODUCT_PAGES = {"set_language"}
 

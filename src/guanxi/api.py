@@ -12,6 +12,7 @@ from guanxi.core.problems import install_handlers
 from guanxi.customers import api as customers_api
 from guanxi.dataio import api as dataio_api
 from guanxi.insights import api as insights_api
+from guanxi.leads import api as leads_api
 from guanxi.sales.api import router as products_router
 
 api = NinjaAPI(
@@ -48,3 +49,5 @@ api.add_router("/v1/insights", insights_api.dashboard.router)
 api.add_router("/v1/insights", insights_api.value.router)
 api.add_router("/v1/insights", insights_api.grading.router)
 api.add_router("/v1/insights", insights_api.segments.router)
+api.add_router("/v1", leads_api.leads.router)  # /v1/leads…
+api.add_router("/v1", leads_api.channels.router)  # /v1/lead-channels…, /v1/lead-settings, /v1/lead-reports…

@@ -14,6 +14,8 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("data/", include("guanxi.dataio.urls")),
     path("insights/", include("guanxi.insights.urls")),
+    path("leads/", include("guanxi.leads.urls")),
+    path("f/", include("guanxi.leads.webform_urls")),
     path("staff-admin/", admin.site.urls),
     path("", include("guanxi.web.urls")),
 ]

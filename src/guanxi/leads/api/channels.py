@@ -1,0 +1,7 @@
+"""Leads API: channels (mounted at /api/v1 in guanxi/api.py)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["leads"])

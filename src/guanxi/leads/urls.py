@@ -1,0 +1,13 @@
+"""Lead pages: the lead list, the pool, a lead, channels and rules, the funnel."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+from guanxi.leads.views import channels, leads
+
+app_name = "leads"
+urlpatterns: list[URLPattern | URLResolver] = [
+    *leads.urlpatterns,
+    *channels.urlpatterns,
+]

@@ -1,0 +1,7 @@
+"""Lead pages: channels."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
