@@ -8,7 +8,7 @@ Rules are JSON on ``Channel.cleaning`` and ``LeadSettings`` and are read by the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -102,14 +102,19 @@ def _rep_loads(team_ids: set[int] | None = None) -> list[assignment.RepLoad]:
 
 
 @transaction.atomic
-def lead_create(*, actor: User, channel: Channel, raw: Mapping[str, Any], source: str = "api") -> Lead:
+def lead_create(
+    *, actor: User, channel: Channel, raw: Mapping[str, Any], source: str = "api", honeypot: str | None = None
+) -> Lead:
     """A lead from any door (web form, API, import, typed by hand): cleaned, graded and assigned.
 
-    A lead that fails a cleaning rule is kept as *rejected* with every rule and reason.
+    A lead that fails a cleaning rule is kept as *rejected* with every rule and reason. ``honeypot``
+    names a form field people never see: a value in it rejects the lead as a bot's.
     """
     if not channel.is_active:
         raise InvalidInput(_("This channel is not active."), errors=[{"loc": ["channel_id"], "msg": _("Inactive.")}])
     config = cleaning.config_from_json(channel.cleaning) if channel.cleaning else cleaning.default_config()
+    if honeypot and honeypot not in config.honeypot_fields:
+        config = replace(config, honeypot_fields=(*config.honeypot_fields, honeypot))
     text = {key: (None if value is None else str(value)) for key, value in raw.items()}
     result = cleaning.clean(text, config)
     values = dict(result.values)

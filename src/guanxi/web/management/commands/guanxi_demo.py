@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from guanxi.core.services import planner_statistics_refresh
 from guanxi.web.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
+from guanxi.web.demo_leads import demo_leads_load
 from guanxi.web.demo_scale import DEFAULT_SEED
 from guanxi.web.demo_scale.load import DemoScaleRefused, demo_scale_load
 from guanxi.web.demo_value import demo_value_load
@@ -33,6 +34,9 @@ class Command(BaseCommand):
             if demo_value_load():
                 created = True
                 self.stdout.write("Value demo: generated customers, grading, segments and three monthly value runs.")
+            if demo_leads_load():
+                created = True
+                self.stdout.write("Lead demo: five channels with costs and half a year of leads.")
             if created:
                 planner_statistics_refresh()
             state = "created" if created else "already present"
