@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from django.db import connection, models
+from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -144,3 +146,170 @@ def _pg_index_on(definition: str, name: str, new_name: str, new_table: str) -> s
         raise RuntimeError(f"bulk.rewrite cannot read the definition of index {name}: {definition}")
     quote = connection.ops.quote_name
     return f"{kind} {quote(new_name)} ON {quote(new_table)} USING {method}"
+
+
+# --- columns from numpy arrays ----------------------------------------------------------------
+#
+# A derived table of a million rows is best written from the arrays it was computed in. SQLite takes
+# rows of Python values (``executemany``); PostgreSQL takes the arrays themselves: one binary COPY of
+# fixed-width values into a temporary table, then one ``INSERT … SELECT`` that rounds, maps codes to
+# labels and turns the NULL markers into NULL. No Python object per value on PostgreSQL.
+
+
+@dataclass(frozen=True)
+class Array:
+    """One column's values, one per row, and how they become the column's value.
+
+    ``kind``: ``key`` (16-byte UUIDs), ``number`` (float, rounded to ``digits``; NaN is NULL when
+    ``nullable``), ``whole`` (integers; with ``nullable`` a negative value or NaN is NULL), ``day``
+    (days since 1970-01-01; NaN is NULL), ``label`` (integer codes into ``labels``), ``numbers`` (a
+    2-D float array: each row a JSON list of numbers rounded to ``digits``, NaN as 0).
+    """
+
+    field: str
+    values: Any
+    kind: str
+    digits: int = 2
+    nullable: bool = False
+    labels: tuple[str, ...] = ()
+
+
+def write_arrays(model: type[models.Model], table: Table, arrays: Sequence[Array], constants: dict[str, Any]) -> None:
+    """Insert one row per array position into ``table`` (a ``Table.of(model, …)``, maybe from ``rewrite``).
+
+    ``constants`` are fields with the same value in every row (already in the database's form).
+    Runs inside the caller's transaction.
+    """
+    size = len(arrays[0].values) if arrays else 0
+    if size == 0:
+        return
+    if connection.vendor == "postgresql":
+        _pg_write_arrays(model, table, arrays, constants)
+        return
+    order = [_column(model, name) for name in (*(a.field for a in arrays), *constants)]
+    if tuple(order) != table.columns[: len(order)]:
+        raise ValueError("write_arrays: the table's columns must be the arrays' fields, then the constants")
+    series = [_python_values(array) for array in arrays]
+    fixed = tuple(constants.values())
+    for begin in range(0, size, ARRAY_BATCH):
+        end = min(begin + ARRAY_BATCH, size)
+        write(table, [(*values, *fixed) for values in zip(*(column[begin:end] for column in series), strict=True)])
+
+
+ARRAY_BATCH = 50_000
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return str(field.column)
+
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _python_values(array: Array) -> list[Any]:
+    """The column as SQLite stores it (hex keys, rounded floats, ISO dates, labels, None for NULL)."""
+    values = np.asarray(array.values)
+    if array.kind == "key":
+        digits = values.astype("S16").tobytes().hex()
+        return [digits[i : i + 32] for i in range(0, len(digits), 32)]
+    if array.kind == "number":
+        rounded = np.round(values.astype(np.float64), array.digits).tolist()
+        return [None if v != v else v for v in rounded] if array.nullable else rounded
+    if array.kind == "whole":
+        known = np.isfinite(values) & (values >= 0) if array.nullable else np.ones(values.shape, dtype=bool)
+        whole = np.where(known, values, 0).astype(np.int64).tolist()
+        return [v if ok else None for v, ok in zip(whole, known.tolist(), strict=True)] if array.nullable else whole
+    if array.kind == "day":
+        known = np.isfinite(values)
+        text = np.datetime_as_string(_EPOCH + np.where(known, values, 0).astype(np.int64), unit="D").tolist()
+        return [day if ok else None for day, ok in zip(text, known.tolist(), strict=True)]
+    if array.kind == "label":
+        return [array.labels[code] for code in values.astype(np.int64).tolist()]
+    if array.kind == "numbers":  # a list's str() is JSON for finite floats, and much cheaper than json.dumps
+        finite = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        return [str(row) for row in np.round(finite, array.digits).tolist()]
+    raise ValueError(f"unknown array kind {array.kind!r}")
+
+
+_PG_TYPES = {"key": ("S16", "uuid"), "number": (">f8", "float8"), "whole": (">f8", "float8"),
+             "day": (">f8", "float8"), "label": (">i4", "int4")}  # fmt: skip
+
+
+def _pg_select(array: Array, column: str) -> str:
+    """SQL that turns the staged value in ``column`` into the target column's value."""
+    if array.kind == "key":
+        return column
+    if array.kind == "number":
+        value = f"NULLIF({column}, 'NaN')" if array.nullable else column
+        return f"round({value}::numeric, {int(array.digits)})"
+    if array.kind == "whole":
+        if array.nullable:
+            return f"CASE WHEN {column} = 'NaN' OR {column} < 0 THEN NULL ELSE {column}::int8 END"
+        return f"{column}::int8"
+    if array.kind == "day":
+        return f"CASE WHEN {column} = 'NaN' THEN NULL ELSE DATE '1970-01-01' + {column}::int4 END"
+    if array.kind == "label":
+        return f"(%s::text[])[{column} + 1]"
+    raise ValueError(f"unknown array kind {array.kind!r}")
+
+
+def _pg_write_arrays(
+    model: type[models.Model], table: Table, arrays: Sequence[Array], constants: dict[str, Any]
+) -> None:
+    quote = connection.ops.quote_name
+    size = len(arrays[0].values)
+    # One staged column per array (``numbers``: one per list element), fixed width, never NULL.
+    staged_columns: list[tuple[str, NDArray[Any], str]] = []  # (name, values, numpy type)
+    selects: list[str] = []
+    params: list[Any] = []
+    for number, array in enumerate(arrays):
+        values = np.asarray(array.values)
+        if array.kind == "numbers":
+            finite = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+            names = [f"c{number}_{k}" for k in range(finite.shape[1])]
+            staged_columns += [(name, finite[:, k], ">f8") for k, name in enumerate(names)]
+            rounded = ", ".join(f"round({name}::numeric, {int(array.digits)})" for name in names)
+            selects.append(f"jsonb_build_array({rounded})")
+            continue
+        staged_columns.append((f"c{number}", values, _PG_TYPES[array.kind][0]))
+        selects.append(_pg_select(array, f"c{number}"))
+        if array.kind == "label":
+            params.append(list(array.labels))
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for name, _values, kind in staged_columns:
+        layout += [(f"{name}_n", ">i4"), (name, kind)]
+    staged = np.empty(size, dtype=layout)
+    staged["fields"] = len(staged_columns)
+    for name, values, kind in staged_columns:
+        staged[f"{name}_n"] = np.dtype(kind).itemsize
+        staged[name] = values.astype(kind)
+    stage = f"{table.name}__stage"
+    sql_types = {">f8": "float8", ">i4": "int4", "S16": "uuid"}
+    definition = ", ".join(f"{name} {sql_types[kind]}" for name, _values, kind in staged_columns)
+    targets = [quote(_column(model, name)) for name in (*(a.field for a in arrays), *constants)]
+    selects += ["%s"] * len(constants)
+    params += list(constants.values())
+    given = len(targets)
+    targets += [quote(column) for column in table.columns[given:]]  # the model defaults of the other columns
+    selects += ["%s"] * (len(table.columns) - given)
+    params += list(table.fixed)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(stage)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(stage)} ({definition}) ON COMMIT DROP")
+        header = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+        payload = memoryview(staged.tobytes())
+        with cursor.cursor.copy(f"COPY {quote(stage)} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(header)
+            step = 8 << 20
+            for begin in range(0, len(payload), step):
+                copy.write(payload[begin : begin + step])
+            copy.write(b"\xff\xff")
+        cursor.execute(
+            f"INSERT INTO {quote(table.name)} ({', '.join(targets)}) "  # noqa: S608 - names from models
+            f"SELECT {', '.join(selects)} FROM {quote(stage)}",
+            params,
+        )
+        cursor.execute(f"DROP TABLE {quote(stage)}")

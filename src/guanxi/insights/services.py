@@ -36,7 +36,6 @@ from guanxi.insights.kernels.value import ValueClass, ValueClassRule, pareto_cur
 from guanxi.insights.models import CustomerValue, RunStatus, ValueClassChoice, ValueRun, ValueSettings
 
 logger = logging.getLogger(__name__)
-WRITE_BATCH = 50_000
 CLV_MIN_BUYERS, CLV_MIN_REPEAT_BUYERS = 30, 10  # fewer cannot identify BG/NBD's and Gamma-Gamma's parameters
 CLASS_CHOICES = {
     ValueClass.MOST_VALUABLE: ValueClassChoice.MOST_VALUABLE,
@@ -489,31 +488,6 @@ def _db_key(value: Any) -> Any:
     return value.hex if connection.vendor == "sqlite" else value
 
 
-def _cents(values: np.ndarray) -> list[float]:
-    return np.round(values, 2).tolist()  # type: ignore[no-any-return]
-
-
-def _or_none(values: np.ndarray, digits: int) -> list[float | None]:
-    rounded = np.round(values, digits).tolist()
-    return [None if v != v else v for v in rounded]  # NaN -> NULL
-
-
-def _whole_or_none(values: np.ndarray) -> list[int | None]:
-    known = np.isfinite(values)
-    whole = np.where(known, values, -1).astype(np.int64).tolist()
-    return [None if v < 0 else v for v in whole]
-
-
-def _dates_or_none(epoch_days: np.ndarray) -> list[Any]:
-    """Epoch days as the backend stores dates (ISO text on SQLite), NaN as NULL."""
-    known = np.isfinite(epoch_days)
-    days = np.where(known, epoch_days, 0).astype("datetime64[D]")
-    text = np.datetime_as_string(days, unit="D").tolist()
-    if connection.vendor != "sqlite":
-        text = [date.fromisoformat(day) for day in text]
-    return [day if ok else None for day, ok in zip(text, known.tolist(), strict=True)]
-
-
 def _write(
     run: ValueRun,
     index: datasets.CustomerIndex,
@@ -535,37 +509,27 @@ def _write(
     Decimals would take minutes.
     """
     money = [name for name in columns if name != "expected_spend"]
-    fields = ["customer", "run", "as_of", *money, "expected_spend", "margin", "orders", "returns", "recency_days",
-              "rfm_recency", "rfm_frequency", "rfm_monetary", "expected_purchases", "p_alive", "value_class",
-              "profit_rank", "previous_orders", "tenure_days", "next_purchase_on"]  # fmt: skip
-    table = bulk.Table.of(CustomerValue, fields)
-    labels = [CLASS_CHOICES[ValueClass(c)].value for c in range(len(ValueClass))]
-    as_of = run.as_of.isoformat() if connection.vendor == "sqlite" else run.as_of
-    run_key = _db_key(run.pk)
-    margin_clipped = np.clip(margin, -99999, 99999)
-    recency_days = np.where(bought, recency, -1).tolist()
-    series = [
-        index.hex_ids(),
-        *(_cents(columns[name]) for name in money),
-        _or_none(columns["expected_spend"], 2),
-        _or_none(margin_clipped, 4),
-        counts["orders"].astype(np.int64).tolist(),
-        counts["returns"].astype(np.int64).tolist(),
-        [None if days < 0 else days for days in recency_days],
-        *(score.astype(np.int64).tolist() for score in scores),
-        np.round(clv["expected_purchases"], 3).tolist(),
-        _or_none(clv["p_alive"], 4),
-        [labels[c] for c in classes.tolist()],
-        rank.tolist(),
-        counts["previous_orders"].astype(np.int64).tolist(),
-        _whole_or_none(tenure),
-        _dates_or_none(next_purchase),
-    ]
+    labels = tuple(CLASS_CHOICES[ValueClass(c)].value for c in range(len(ValueClass)))
+    Array = bulk.Array
+    arrays = [
+        Array("customer", index.keys, "key"),
+        *(Array(name, columns[name], "number", digits=2) for name in money),
+        Array("expected_spend", columns["expected_spend"], "number", digits=2, nullable=True),
+        Array("margin", np.clip(margin, -99999, 99999), "number", digits=4, nullable=True),
+        Array("orders", counts["orders"], "whole"),
+        Array("returns", counts["returns"], "whole"),
+        Array("recency_days", np.where(bought, recency, -1), "whole", nullable=True),
+        *(Array(name, score, "whole") for name, score in zip(("rfm_recency", "rfm_frequency", "rfm_monetary"),
+                                                             scores, strict=True)),
+        Array("expected_purchases", clv["expected_purchases"], "number", digits=3),
+        Array("p_alive", clv["p_alive"], "number", digits=4, nullable=True),
+        Array("value_class", classes, "label", labels=labels),
+        Array("profit_rank", rank, "whole"),
+        Array("previous_orders", counts["previous_orders"], "whole"),
+        Array("tenure_days", tenure, "whole", nullable=True),
+        Array("next_purchase_on", next_purchase, "day"),
+    ]  # fmt: skip
+    constants = {"run": _db_key(run.pk), "as_of": run.as_of.isoformat() if connection.vendor == "sqlite" else run.as_of}
+    table = bulk.Table.of(CustomerValue, [*(array.field for array in arrays), *constants])
     with transaction.atomic(), bulk.rewrite(table) as target:
-        for begin in range(0, index.size, WRITE_BATCH):
-            end = min(begin + WRITE_BATCH, index.size)
-            rows = [
-                (values[0], run_key, as_of, *values[1:])
-                for values in zip(*(column[begin:end] for column in series), strict=True)
-            ]
-            bulk.write(target, rows)
+        bulk.write_arrays(CustomerValue, target, arrays, constants)

@@ -28,7 +28,6 @@ from guanxi.insights.kernels.inputs import FloatArray, IntArray
 from guanxi.insights.models import CustomerGrade, CustomerValue, GradeChange, GradeEvaluation, GradeScheme, ValueRun
 
 READ_CHUNK = 20_000
-WRITE_BATCH = 50_000
 NEW = "new"  # the migration row of customers not graded at the previous evaluation
 
 
@@ -253,33 +252,30 @@ def _write_grades(
     old_labels: list[str],
     old_codes: IntArray,
 ) -> None:
-    """Replace every CustomerGrade row; a GradeChange row for each customer whose grade is not the one before."""
-    key, day = _db_key(evaluation.pk), _db_date(evaluation.as_of)
-    labels = np.array(grades, dtype=object)
-    new_grade = labels[result.grade] if index.size else np.zeros(0, dtype=object)
-    old_array = np.array([*old_labels, ""], dtype=object)
-    old_grade = old_array[np.where(old_codes >= 0, old_codes, len(old_labels))]
-    changed = np.flatnonzero(new_grade != old_grade)
-    ids = index.hex_ids()
-    points = np.round(result.contributions, 2)
-    grade_index = np.round(result.index, 2)
-    grade_table = bulk.Table.of(CustomerGrade, ["customer", "evaluation", "as_of", "grade", "grade_index",
-                                                "contributions"])  # fmt: skip
-    change_table = bulk.Table.of(GradeChange, ["evaluation", "customer", "as_of", "previous_grade", "grade",
-                                               "grade_index"])  # fmt: skip
-    # The contributions as JSON text: a list's str() is JSON for finite floats, and much cheaper than dumps().
-    contributions = [str(row) for row in np.nan_to_num(points, nan=0.0, posinf=0.0, neginf=0.0).tolist()]
-    new_grades, indexes = new_grade.tolist(), grade_index.tolist()
+    """Replace every CustomerGrade row; a GradeChange row for each customer whose grade is not the one before.
+
+    Written from the arrays (``core.bulk.write_arrays``): no Python object per customer on PostgreSQL.
+    """
+    constants = {"evaluation": _db_key(evaluation.pk), "as_of": _db_date(evaluation.as_of)}
+    labels = (*grades, *(g for g in old_labels if g not in grades), "")
+    remap = np.array([labels.index(g) for g in old_labels] or [0], dtype=np.int64)
+    before = np.where(old_codes >= 0, remap[np.maximum(old_codes, 0)], len(labels) - 1)
+    changed = np.flatnonzero(before != result.grade)
+    Array = bulk.Array
+    grade_arrays = [
+        Array("customer", index.keys, "key"),
+        Array("grade", result.grade, "label", labels=labels),
+        Array("grade_index", result.index, "number", digits=2),
+        Array("contributions", result.contributions, "numbers", digits=2),
+    ]
+    grade_table = bulk.Table.of(CustomerGrade, [*(a.field for a in grade_arrays), *constants])
     with bulk.rewrite(grade_table) as target:
-        for begin in range(0, index.size, WRITE_BATCH):
-            end = min(begin + WRITE_BATCH, index.size)
-            grade_rows: list[tuple[Any, ...]] = [
-                (ids[i], key, day, new_grades[i], indexes[i], contributions[i]) for i in range(begin, end)
-            ]
-            bulk.write(target, grade_rows)
-    for begin in range(0, changed.size, WRITE_BATCH):
-        change_rows: list[tuple[Any, ...]] = [
-            (key, ids[i], day, old_grade[i], new_grades[i], indexes[i])
-            for i in changed[begin : begin + WRITE_BATCH].tolist()
-        ]
-        bulk.write(change_table, change_rows)
+        bulk.write_arrays(CustomerGrade, target, grade_arrays, constants)
+    change_arrays = [
+        Array("customer", index.keys[changed], "key"),
+        Array("previous_grade", before[changed], "label", labels=labels),
+        Array("grade", result.grade[changed], "label", labels=labels),
+        Array("grade_index", result.index[changed], "number", digits=2),
+    ]
+    change_table = bulk.Table.of(GradeChange, [*(a.field for a in change_arrays), *constants])
+    bulk.write_arrays(GradeChange, change_table, change_arrays, constants)
