@@ -234,7 +234,25 @@ def _python_values(array: Array) -> list[Any]:
     raise ValueError(f"unknown array kind {array.kind!r}")
 
 
-_PG_TYPES = {"key": ("S16", "uuid"), "number": (">f8", "float8"), "whole": (">f8", "float8"),
+_NULL_UNITS = -(2**63)  # the staged "number" that stands for NULL
+
+
+def _unit(digits: int) -> str:
+    """``0.01`` for 2 digits: the value of one staged unit."""
+    return "1" if digits <= 0 else "0." + "0" * (digits - 1) + "1"
+
+
+def _pg_units(values: NDArray[Any], digits: int, nullable: bool) -> NDArray[np.int64]:
+    """Floats as whole units of their last digit, rounded half to even like ``np.round``; NaN as the NULL marker."""
+    floats = values.astype(np.float64)
+    missing = ~np.isfinite(floats)
+    units = np.round(np.where(missing, 0.0, floats) * 10.0 ** max(digits, 0)).astype(np.int64)
+    if nullable:
+        units[missing] = _NULL_UNITS
+    return units
+
+
+_PG_TYPES = {"key": ("S16", "uuid"), "number": (">i8", "int8"), "whole": (">f8", "float8"),
              "day": (">f8", "float8"), "label": (">i4", "int4")}  # fmt: skip
 
 
@@ -242,9 +260,9 @@ def _pg_select(array: Array, column: str) -> str:
     """SQL that turns the staged value in ``column`` into the target column's value."""
     if array.kind == "key":
         return column
-    if array.kind == "number":
-        value = f"NULLIF({column}, 'NaN')" if array.nullable else column
-        return f"round({value}::numeric, {int(array.digits)})"
+    if array.kind == "number":  # staged as whole units of the last digit (cents): int8 → numeric is cheap
+        value = f"NULLIF({column}, {_NULL_UNITS})" if array.nullable else column
+        return f"{value}::numeric * {_unit(array.digits)}"
     if array.kind == "whole":
         if array.nullable:
             return f"CASE WHEN {column} = 'NaN' OR {column} < 0 THEN NULL ELSE {column}::int8 END"
@@ -268,12 +286,14 @@ def _pg_write_arrays(
     for number, array in enumerate(arrays):
         values = np.asarray(array.values)
         if array.kind == "numbers":
-            finite = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-            names = [f"c{number}_{k}" for k in range(finite.shape[1])]
-            staged_columns += [(name, finite[:, k], ">f8") for k, name in enumerate(names)]
-            rounded = ", ".join(f"round({name}::numeric, {int(array.digits)})" for name in names)
+            units = _pg_units(values, array.digits, nullable=False)
+            names = [f"c{number}_{k}" for k in range(units.shape[1])]
+            staged_columns += [(name, units[:, k], ">i8") for k, name in enumerate(names)]
+            rounded = ", ".join(f"{name}::numeric * {_unit(array.digits)}" for name in names)
             selects.append(f"jsonb_build_array({rounded})")
             continue
+        if array.kind == "number":
+            values = _pg_units(values, array.digits, array.nullable)
         staged_columns.append((f"c{number}", values, _PG_TYPES[array.kind][0]))
         selects.append(_pg_select(array, f"c{number}"))
         if array.kind == "label":
@@ -287,7 +307,7 @@ def _pg_write_arrays(
         staged[f"{name}_n"] = np.dtype(kind).itemsize
         staged[name] = values.astype(kind)
     stage = f"{table.name}__stage"
-    sql_types = {">f8": "float8", ">i4": "int4", "S16": "uuid"}
+    sql_types = {">f8": "float8", ">i8": "int8", ">i4": "int4", "S16": "uuid"}
     definition = ", ".join(f"{name} {sql_types[kind]}" for name, _values, kind in staged_columns)
     targets = [quote(_column(model, name)) for name in (*(a.field for a in arrays), *constants)]
     selects += ["%s"] * len(constants)
