@@ -1243,9 +1243,9 @@ for _area in (matrix_dashboard, matrix_grading, matrix_segments, matrix_value):
     PAGES.update(_page_checks)
 
 # --- leads (checks in tests/leads/matrix_*.py) ---
-from tests.leads import matrix_channels, matrix_leads, matrix_webform  # noqa: E402
+from tests.leads import matrix_channels, matrix_duplicates, matrix_leads, matrix_webform  # noqa: E402
 
-for _area in (matrix_leads, matrix_channels, matrix_webform):
+for _area in (matrix_leads, matrix_channels, matrix_webform, matrix_duplicates):
     _api_checks, _page_checks = _area.checks(VISIBLE, RECORD_KEYS)
     API.update(_api_checks)
     PAGES.update(_page_checks)

@@ -49,5 +49,7 @@ api.add_router("/v1/insights", insights_api.dashboard.router)
 api.add_router("/v1/insights", insights_api.value.router)
 api.add_router("/v1/insights", insights_api.grading.router)
 api.add_router("/v1/insights", insights_api.segments.router)
+api.add_router("/v1", leads_api.imports.router)  # /v1/leads/import (before /v1/leads/{lead_id})
 api.add_router("/v1", leads_api.leads.router)  # /v1/leads…
 api.add_router("/v1", leads_api.channels.router)  # /v1/lead-channels…, /v1/lead-settings, /v1/lead-reports…
+api.add_router("/v1", leads_api.duplicates.router)  # /v1/leads/{id}/duplicates, …/merge, …/link

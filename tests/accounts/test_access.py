@@ -155,6 +155,7 @@ NON_RECORD_MODELS = {
     "leads.Channel",  # lead channels and their costs are settings: readable by all, written by lead managers
     "leads.ChannelCost",
     "leads.LeadSettings",
+    "leads.DedupKey",  # the duplicate check's key index: derived data, never shown
 }
 
 

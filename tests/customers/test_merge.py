@@ -34,6 +34,7 @@ from guanxi.customers.models import (
 from guanxi.customers.services.merge import CONTACT_MERGE, CUSTOMER_MERGE, handled_links
 from guanxi.customers.services.merge_moves import is_derived, related_links, snapshot
 from guanxi.insights.models import FeltKeyMark
+from guanxi.leads.models import Channel, Lead
 from tests.conftest import Org, Records
 from tests.sales.factories import ProductFactory
 
@@ -114,6 +115,11 @@ def _build(org: Org) -> World:
     # Felt-key marks (a manager's judgement moves): manager1 marked both, rep1 only the absorbed one.
     for customer, user in ((survivor, "manager1"), (absorbed, "manager1"), (absorbed, "rep1")):
         FeltKeyMark.objects.create(customer=customer, marked_by=org[user])
+    # Leads that became (or were linked to) each customer: the lead history moves with the customer.
+    channel = Channel.objects.create(name="合并测试渠道", kind="free", created_by=rep1, updated_by=rep1)
+    for customer in (survivor, absorbed):
+        Lead.objects.create(channel=channel, name="线索", customer=customer, owner=rep1, created_by=rep1,
+                            updated_by=rep1)  # fmt: skip
     # Shares: rep2 sees the absorbed one; rep3 has a weaker share on the survivor and a stronger on the absorbed.
     record_share(actor=rep1, record=absorbed, user=org["rep2"])
     record_share(actor=rep1, record=survivor, user=org["rep3"])
@@ -216,6 +222,7 @@ def test_every_related_record_moves_to_the_survivor(org: Org, world: World) -> N
         "customers.interaction.customer": 0,
         "customers.position.customer": 1,
         "insights.feltkeymark.customer": 1,  # manager1 had marked both: one mark stays
+        "leads.lead.customer": 0,
         "shares": 1,
     }
     assert len(merge.moved["customers.interaction.customer"]) == 3

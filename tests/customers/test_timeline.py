@@ -177,7 +177,7 @@ def test_query_count_is_the_same_for_10_and_500_history_items(org: Org, records:
             timeline_page(actor=rep, customer=customer, cursor=page.next_cursor)
         counts.append((len(first), len(second)))
     assert counts[0] == counts[1], counts
-    assert counts[0][0] <= 12, counts
+    assert counts[0][0] <= 13, counts  # one query per timeline source (leads joined at 13)
 
 
 def test_hidden_customers_stay_out_of_the_timeline(org: Org, records: Records) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from guanxi.accounts import access
 from guanxi.core.errors import Conflict, InvalidTransition, NotFound
@@ -94,7 +94,7 @@ def test_a_rep_cannot_claim_more_than_the_limit(org: Org, channel: Channel) -> N
         for n, p in (("甲", "13900139001"), ("乙", "13900139002"))
     )
     services.lead_claim(actor=org["rep1"], lead_id=first.pk)
-    with pytest.raises(Conflict, match="open leads"):
+    with translation.override("en"), pytest.raises(Conflict, match="open leads"):
         services.lead_claim(actor=org["rep1"], lead_id=second.pk)
     assert Lead.objects.get(pk=second.pk).owner_id is None
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 R = TypeVar("R", bound=Versioned)
 
 NOT_AUDITED = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "version"})
+
+
+# Sent after ``record_update`` wrote a change (it uses ``QuerySet.update``, so ``post_save`` is not sent):
+# derived indexes kept by other apps (the leads' duplicate keys) follow the record with it.
+record_updated = Signal()
 
 
 def record_type_label(instance: models.Model) -> str:
@@ -149,6 +155,7 @@ def record_update(*, actor: User, instance: R, changes: Mapping[str, Any], expec
         for name in changed
         if instance._meta.get_field(name).editable
     )
+    record_updated.send(sender=type(instance), instance=instance, changed=tuple(changed))
     return instance
 
 

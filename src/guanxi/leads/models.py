@@ -235,6 +235,8 @@ class LeadEvent(BaseModel):
 class DuplicateCandidate(BaseModel):
     """A record the duplicate check found for a lead: another lead, a customer or a contact."""
 
+    DERIVED_FROM_RECORDS: ClassVar[bool] = True  # a check's result: a customer merge drops, never moves, it
+
     class Kind(models.TextChoices):
         LEAD = "lead", _("Lead")
         CUSTOMER = "customer", _("Customer")
@@ -271,3 +273,28 @@ class LeadSettings(Versioned):
     class Meta(Versioned.Meta):
         verbose_name = _("lead settings")
         verbose_name_plural = _("lead settings")
+
+
+class DedupKey(models.Model):
+    """One blocking key of a lead, customer or contact (``leads.dedup.blocking_keys``): the duplicate check's index.
+
+    Derived data, never shown: the check looks keys up here and compares the records found with the
+    records' current values, so a stale key costs a comparison, never a wrong candidate.
+    """
+
+    class Kind(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        CUSTOMER = "customer", _("Customer")
+        CONTACT = "contact", _("Contact")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    record_id = models.UUIDField()
+    key = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("duplicate-check key")
+        verbose_name_plural = _("duplicate-check keys")
+        indexes = [models.Index(fields=["record_id", "kind"], name="leads_dedupkey_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.record_id}:{self.key}"

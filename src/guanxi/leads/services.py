@@ -19,14 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
-from guanxi.accounts.models import Perm, User
-from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from guanxi.core.records import record_create
+from guanxi.accounts.models import User
+from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound, reject_unknown
+from guanxi.core.records import record_create, record_update
 from guanxi.customers.models import Customer, Interaction
 from guanxi.customers.services.contacts import contact_create
 from guanxi.customers.services.interactions import interaction_log
 from guanxi.customers.services.profile import customer_create
 from guanxi.leads import assignment, cleaning, grading
+from guanxi.leads.duplicates import lead_duplicates_check
 from guanxi.leads.models import (
     OPEN_STATUSES,
     Channel,
@@ -143,6 +144,7 @@ def lead_create(
     if not result.accepted:
         _event(lead, LeadEventKind.REJECTED, actor, rules=lead.rejections)
         return lead
+    lead_duplicates_check(actor=actor, lead=lead)
     _assign(lead, settings_row, actor)
     return lead
 
@@ -358,20 +360,86 @@ def lead_convert(*, actor: User, lead: Lead, customer: Customer | None = None, v
     return customer
 
 
+# --- editing and handing over --------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_update(*, actor: User, lead: Lead, version: int | None, **fields: str) -> Lead:
+    """Edit a lead's fields: cleaned like at entry, refused with field errors, then graded again.
+
+    A cleaning rule that fails on a field the actor changed is a 422 on that field; nothing is written.
+    """
+    reject_unknown(fields, LEAD_FIELDS)
+    locked = _owned(actor, lead, version)
+    given = {name: ("" if value is None else str(value)) for name, value in fields.items()}
+    merged: dict[str, str | None] = {name: getattr(locked, name) for name in LEAD_FIELDS} | dict(given)
+    channel = locked.channel
+    config = cleaning.config_from_json(channel.cleaning) if channel.cleaning else cleaning.default_config()
+    result = cleaning.clean(merged, config)
+    refused = [r for r in result.rejections if r.field in given]
+    if refused:
+        raise InvalidInput(
+            _("Some fields are not valid."), errors=[{"loc": [r.field], "msg": str(r.reason)} for r in refused]
+        )
+    changes: dict[str, Any] = {name: result.values[name] for name in given if name != "phone"}
+    if "phone" in given:
+        changes["phone"] = result.phone_raw.strip()[:40] or result.values["phone"]
+        changes["phone_e164"] = result.values["phone"] if result.values["phone"].startswith("+") else ""
+    graded = grading.grade(
+        result.values,
+        channel=grading.ChannelInfo(kind=channel.kind, id=str(channel.pk)),
+        config=_grading_config(lead_settings()),
+    )
+    previous_grade = locked.grade
+    changes |= {
+        "score": graded.score,
+        "grade": graded.grade,
+        "grade_reasons": [{"why": str(why), "points": points} for why, points in graded.contributions],
+    }
+    edited = [name for name in given if getattr(locked, name) != changes[name]]
+    updated = record_update(actor=actor, instance=locked, changes=changes, expected_version=locked.version)
+    if edited or previous_grade != updated.grade:
+        _event(updated, LeadEventKind.EDITED, actor, fields=edited, grade_from=previous_grade, grade_to=updated.grade)
+    return updated
+
+
+@transaction.atomic
+def lead_assign(*, actor: User, lead: Lead, owner: User, version: int | None = None) -> Lead:
+    """Hand an open lead to a rep (needs the assign permission); the lead joins the rep's team."""
+    access.ensure(actor, "assign", lead)
+    locked = _owned(actor, lead, version)
+    if locked.status not in OPEN_STATUSES:
+        raise InvalidTransition(_("Only an open lead can be assigned."))
+    if not owner.is_active or owner.is_system:
+        raise InvalidInput(_("Unknown user."), errors=[{"loc": ["owner_id"], "msg": _("Unknown user.")}])
+    previous = locked.owner
+    now = timezone.now()
+    updated = record_update(
+        actor=actor,
+        instance=locked,
+        changes={"owner": owner, "team": owner.team or locked.team, "assigned_at": now, "claimed_at": None},
+        expected_version=locked.version,
+    )
+    _event(updated, LeadEventKind.ASSIGNED, actor, rule="manual", previous_owner=previous.username if previous else "")
+    return updated
+
+
 def channel_create(*, actor: User, **fields: Any) -> Channel:
-    access.ensure_perm(actor, Perm.MANAGE_LEADS)
-    if fields.get("cleaning"):
-        cleaning.config_from_json(fields["cleaning"])  # InvalidInput with field paths
-    return record_create(actor=actor, instance=Channel(**fields))
+    """A new channel (the one implementation lives in ``leads.channels``)."""
+    from guanxi.leads.channels import channel_create as create
+
+    return create(actor=actor, **fields)
 
 
 __all__ = [
     "channel_create",
+    "lead_assign",
     "lead_claim",
     "lead_convert",
     "lead_create",
     "lead_follow_up",
     "lead_set_status",
     "lead_settings",
+    "lead_update",
     "leads_recycle",
 ]

@@ -234,3 +234,40 @@ def tag_entries(window: Window) -> Iterable[TimelineEntry]:
             actor_id=row.tagged_by_id,
             text=row.tag.group.name,
         )
+
+
+# --- leads: the history of the leads converted into this customer ------------------------------
+
+
+@timeline_source("leads", rank=35)
+def lead_entries(window: Window) -> Iterable[TimelineEntry]:
+    """Steps of the leads that became (or joined) this customer; their follow-ups are interactions already."""
+    from guanxi.leads.models import LeadEventKind, LeadStatus
+    from guanxi.leads.selectors import lead_events_for_customer
+
+    statuses = dict(LeadStatus.choices)
+    rows = (
+        lead_events_for_customer(customer=window.customer)
+        .exclude(kind=LeadEventKind.FOLLOWED_UP)
+        .filter(window.after_q("created_at", "id"))
+        .order_by("-created_at", "-id")[: window.limit]
+    )
+    for row in rows:
+        facts = []
+        if row.from_status or row.to_status:
+            move = f"{statuses.get(row.from_status, row.from_status)} → {statuses.get(row.to_status, row.to_status)}"
+            facts.append((_("Status"), move))
+        if row.data.get("reason"):
+            facts.append((_("Reason"), str(row.data["reason"])))
+        yield TimelineEntry(
+            at=row.created_at,
+            key=row.pk,
+            kind="lead",
+            icon="funnel",
+            title=_("Lead: %(step)s") % {"step": row.get_kind_display()},
+            actor_id=row.actor_id,
+            text=str(row.lead),
+            facts=tuple(facts),
+            url=reverse("leads:lead-detail", args=[row.lead_id]),
+            link_label=_("Lead"),
+        )

@@ -1,0 +1,427 @@
+"""Lead reports: what each channel brings in (leads, customers, revenue, profit, cost, ROI) and the funnel.
+
+Both reports read the leads *created* in a window of days (a cohort) and cover the leads the actor
+works with: ``access.visible_q(..., for_change=True)`` — a rep's own leads, a manager's teams',
+everything for a director — not the pool leads a rep merely sees to claim them. Money (revenue,
+profit, cost and the ratios built on it) is for ``Perm.MANAGE_LEADS`` holders; others get counts.
+
+Counting is set-based SQL (one grouped query per measure); time in each step is read as one column
+of durations per step and summarised with numpy.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts import access
+from guanxi.accounts.models import Perm, Team, User
+from guanxi.contracts.models import SOLD, Order
+from guanxi.core.dates import day_start
+from guanxi.core.errors import field_error
+from guanxi.leads.models import Channel, ChannelCost, Lead, LeadStatus
+
+Period = Literal["month", "quarter", "year", "range"]
+PERIODS: tuple[str, ...] = ("month", "quarter", "year", "range")
+GroupBy = Literal["channel", "owner", "team"]
+GROUPS: tuple[str, ...] = ("channel", "owner", "team")
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+# --- the window -----------------------------------------------------------------------------------
+
+
+def report_window(period: str, *, start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """The first and last day (inclusive) a report covers.
+
+    ``month``/``quarter``/``year``: the calendar period that holds ``start`` (default today);
+    ``range``: ``start`` … ``end`` (default: the 30 days up to today).
+    """
+    if period not in PERIODS:
+        raise field_error("period", _("Choose month, quarter, year or range."))
+    anchor = start or today
+    if period == "month":
+        last = calendar.monthrange(anchor.year, anchor.month)[1]
+        return anchor.replace(day=1), anchor.replace(day=last)
+    if period == "quarter":
+        first_month = 3 * ((anchor.month - 1) // 3) + 1
+        last = calendar.monthrange(anchor.year, first_month + 2)[1]
+        return date(anchor.year, first_month, 1), date(anchor.year, first_month + 2, last)
+    if period == "year":
+        return date(anchor.year, 1, 1), date(anchor.year, 12, 31)
+    low = start or (end or today) - timedelta(days=29)
+    high = end or today
+    if high < low:
+        raise field_error("end", _("The end comes before the start."))
+    if (high - low).days > 3660:
+        raise field_error("end", _("At most ten years at a time."))
+    return low, high
+
+
+def ratio(
+    numerator: Decimal | int | None, denominator: Decimal | int | None, *, places: Decimal = CENT
+) -> Decimal | None:
+    """``numerator / denominator`` rounded, or None when either is missing or the denominator is zero."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(places)
+
+
+def _cohort(actor: User, start: date, end: date) -> QuerySet[Lead]:
+    """Leads created in the window that the actor works with (their data scope, not the pool they may claim)."""
+    q = access.visible_q(actor, Lead, for_change=True)
+    if q is None:
+        return Lead.objects.none()
+    return Lead.objects.filter(q, created_at__gte=day_start(start), created_at__lt=day_start(end + timedelta(days=1)))
+
+
+def can_see_money(actor: User) -> bool:
+    return access.has_perm(actor, Perm.MANAGE_LEADS)
+
+
+# --- channel value ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelValue:
+    """One channel's figures for the window; money fields are None for readers without the money view."""
+
+    channel_id: Any
+    name: str
+    kind: str
+    kind_label: str
+    is_active: bool
+    leads: int
+    valid: int
+    converted: int
+    revenue: Decimal | None
+    profit: Decimal | None
+    cost: Decimal | None
+    cost_per_lead: Decimal | None
+    cost_per_customer: Decimal | None
+    roi: Decimal | None
+
+
+@dataclass(frozen=True)
+class ChannelValueReport:
+    start: date
+    end: date
+    money: bool
+    rows: list[ChannelValue]
+    total: ChannelValue
+
+
+def _order_sum(field: str) -> Subquery:
+    """Sold orders of the outer lead's customer dated from its conversion day (site time zone) on."""
+    converted_at = ExpressionWrapper(OuterRef("converted_at"), output_field=DateTimeField())
+    since = TruncDate(converted_at, tzinfo=timezone.get_default_timezone())
+    orders = (
+        Order.objects.filter(customer_id=OuterRef("customer_id"), status__in=SOLD, ordered_on__gte=since)
+        .order_by()
+        .values("customer_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Subquery(orders, output_field=MONEY)
+
+
+def _revenue_by_channel(cohort: QuerySet[Lead]) -> dict[Any, tuple[Decimal, Decimal]]:
+    """(revenue, product cost) of sold orders placed by converted customers from their conversion day on.
+
+    A customer counts once per channel: only through the earliest converted lead of that customer and channel.
+    """
+    converted = Q(status=LeadStatus.CONVERTED, customer__isnull=False, converted_at__isnull=False)
+    earlier = Lead.objects.filter(
+        converted,
+        channel_id=OuterRef("channel_id"),
+        customer_id=OuterRef("customer_id"),
+    ).filter(
+        Q(converted_at__lt=OuterRef("converted_at")) | Q(converted_at=OuterRef("converted_at"), pk__lt=OuterRef("pk"))
+    )
+    rows = (
+        cohort.filter(converted)
+        .exclude(Exists(earlier))
+        .order_by()
+        .values("channel_id")
+        .annotate(
+            revenue=Coalesce(Sum(_order_sum("amount")), Value(ZERO), output_field=MONEY),
+            order_cost=Coalesce(Sum(_order_sum("cost")), Value(ZERO), output_field=MONEY),
+        )
+    )
+    return {row["channel_id"]: (Decimal(row["revenue"]), Decimal(row["order_cost"])) for row in rows}
+
+
+def _value_row(
+    channel: Channel | None, counts: dict[str, int], money: tuple[Decimal, Decimal, Decimal] | None
+) -> ChannelValue:
+    revenue = profit = cost = None
+    if money is not None:
+        revenue, order_cost, cost = money
+        profit = revenue - order_cost
+    return ChannelValue(
+        channel_id=channel.pk if channel else None,
+        name=channel.name if channel else _("All channels"),
+        kind=channel.kind if channel else "",
+        kind_label=channel.get_kind_display() if channel else "",
+        is_active=channel.is_active if channel else True,
+        leads=counts["leads"],
+        valid=counts["valid"],
+        converted=counts["converted"],
+        revenue=revenue,
+        profit=profit,
+        cost=cost,
+        cost_per_lead=ratio(cost, counts["leads"]),
+        cost_per_customer=ratio(cost, counts["converted"]),
+        roi=ratio(None if profit is None or cost is None else profit - cost, cost, places=Decimal("0.0001")),
+    )
+
+
+def channel_value(
+    *, actor: User, period: str = "month", start: date | None = None, end: date | None = None, today: date | None = None
+) -> ChannelValueReport:
+    """Per channel: leads, valid leads, converted customers, revenue, profit, cost, cost per lead/customer, ROI."""
+    low, high = report_window(period, start=start, end=end, today=today or timezone.localdate())
+    cohort = _cohort(actor, low, high)
+    counted = (
+        cohort.order_by()
+        .values("channel_id")
+        .annotate(
+            leads=Count("id"),
+            valid=Count("id", filter=~Q(status=LeadStatus.REJECTED)),
+            converted=Count("customer_id", distinct=True, filter=Q(status=LeadStatus.CONVERTED)),
+        )
+    )
+    counts: dict[Any, dict[str, int]] = {
+        row["channel_id"]: {key: int(row[key]) for key in ("leads", "valid", "converted")} for row in counted
+    }
+    money = can_see_money(actor)
+    revenue = _revenue_by_channel(cohort) if money else {}
+    costs: dict[Any, Decimal] = {}
+    if money:
+        spent = ChannelCost.objects.filter(spent_on__gte=low, spent_on__lte=high).order_by().values("channel_id")
+        costs = {row["channel_id"]: row["total"] for row in spent.annotate(total=Sum("amount"))}
+    empty = {"leads": 0, "valid": 0, "converted": 0}
+    rows = []
+    for channel in Channel.objects.order_by("name"):  # channels, not leads: a short list
+        if not channel.is_active and channel.pk not in counts and channel.pk not in costs:
+            continue
+        row_money = None
+        if money:
+            rev, order_cost = revenue.get(channel.pk, (ZERO, ZERO))
+            row_money = (rev, order_cost, costs.get(channel.pk, ZERO))
+        rows.append(_value_row(channel, counts.get(channel.pk, empty), row_money))
+    total_counts = {key: sum(getattr(row, key) for row in rows) for key in empty}
+    total_money = None
+    if money:
+        total_money = (
+            sum((row.revenue or ZERO for row in rows), ZERO),
+            sum(((row.revenue or ZERO) - (row.profit or ZERO) for row in rows), ZERO),
+            sum((row.cost or ZERO for row in rows), ZERO),
+        )
+    return ChannelValueReport(
+        start=low, end=high, money=money, rows=rows, total=_value_row(None, total_counts, total_money)
+    )
+
+
+# --- the funnel -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """How long leads stayed in a step before moving on (days), over the leads that left it."""
+
+    leads: int
+    mean_days: float | None
+    median_days: float | None
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    key: str  # the channel/owner/team id ("" for none, "total" for the total row)
+    label: str
+    created: int
+    contacted: int
+    qualified: int
+    converted: int
+    rejected: int
+    recycled: int
+    contacted_rate: Decimal | None  # contacted / created
+    qualified_rate: Decimal | None  # qualified / contacted
+    converted_rate: Decimal | None  # converted / qualified
+    overall_rate: Decimal | None  # converted / created
+    time_new: StepTime
+    time_contacted: StepTime
+    time_qualified: StepTime
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    start: date
+    end: date
+    by: str
+    rows: list[FunnelRow]
+    total: FunnelRow
+
+
+REACHED = {
+    "contacted": Q(contacted_at__isnull=False) | Q(qualified_at__isnull=False) | Q(converted_at__isnull=False),
+    "qualified": Q(qualified_at__isnull=False) | Q(converted_at__isnull=False),
+    "converted": Q(status=LeadStatus.CONVERTED),
+}
+
+
+class DaysBetween(Func):
+    """``later − earlier`` in days (a float), computed by the database."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))", arg_joiner=") - julianday(")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+        return self.as_sql(compiler, connection, template=template, arg_joiner=" - ")
+
+
+def _durations() -> dict[str, DaysBetween]:
+    """Days spent in each step, from the status timestamps (a skipped step hands over to the next one)."""
+    return {
+        "new": DaysBetween(Coalesce("contacted_at", "qualified_at", "converted_at"), F("created_at")),
+        "contacted": DaysBetween(Coalesce("qualified_at", "converted_at"), F("contacted_at")),
+        "qualified": DaysBetween(F("converted_at"), F("qualified_at")),
+    }
+
+
+def _step_times(cohort: QuerySet[Lead], group: str) -> dict[tuple[str, str], StepTime]:
+    """(group key, step) → StepTime; the key "total" covers every group.
+
+    One query per step reads the (group, days) column pair sorted by group; numpy splits it into groups.
+    """
+    result: dict[tuple[str, str], StepTime] = {}
+    for step, expression in _durations().items():
+        rows = cohort.annotate(spent=expression).filter(spent__isnull=False).order_by(group).values_list(group, "spent")
+        pairs = np.array(list(rows), dtype=object).reshape(-1, 2)
+        keys = pairs[:, 0]
+        days = np.maximum(pairs[:, 1].astype(np.float64), 0.0)
+        result[("total", step)] = _summary(days)
+        if not keys.size:
+            continue
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        for start, stop in zip(starts, [*starts[1:], keys.size], strict=True):  # one pass per group, not per lead
+            result[(str(keys[start] or ""), step)] = _summary(days[start:stop])
+    return result
+
+
+def _summary(days: np.ndarray[Any, np.dtype[np.float64]]) -> StepTime:
+    if days.size == 0:
+        return StepTime(leads=0, mean_days=None, median_days=None)
+    return StepTime(
+        leads=int(days.size), mean_days=round(float(days.mean()), 2), median_days=round(float(np.median(days)), 2)
+    )
+
+
+def _labels(group: str, keys: list[Any]) -> dict[str, str]:
+    ids = [key for key in keys if key is not None]
+    if group == "channel":
+        named = {str(pk): name for pk, name in Channel.objects.filter(pk__in=ids).values_list("pk", "name")}
+    elif group == "team":
+        named = {str(pk): name for pk, name in Team.objects.filter(pk__in=ids).values_list("pk", "name")}
+    else:
+        named = {str(user.pk): str(user) for user in User.objects.filter(pk__in=ids)}
+    named[""] = {"owner": _("In the pool"), "team": _("No team"), "channel": _("No channel")}[group]
+    return named
+
+
+def _funnel_row(key: str, label: str, counts: dict[str, int], times: dict[tuple[str, str], StepTime]) -> FunnelRow:
+    none = StepTime(leads=0, mean_days=None, median_days=None)
+    places = Decimal("0.0001")
+    return FunnelRow(
+        key=key,
+        label=label,
+        created=counts["created"],
+        contacted=counts["contacted"],
+        qualified=counts["qualified"],
+        converted=counts["converted"],
+        rejected=counts["rejected"],
+        recycled=counts["recycled"],
+        contacted_rate=ratio(counts["contacted"], counts["created"], places=places),
+        qualified_rate=ratio(counts["qualified"], counts["contacted"], places=places),
+        converted_rate=ratio(counts["converted"], counts["qualified"], places=places),
+        overall_rate=ratio(counts["converted"], counts["created"], places=places),
+        time_new=times.get((key, "new"), none),
+        time_contacted=times.get((key, "contacted"), none),
+        time_qualified=times.get((key, "qualified"), none),
+    )
+
+
+def funnel(
+    *,
+    actor: User,
+    by: str = "channel",
+    period: str = "range",
+    start: date | None = None,
+    end: date | None = None,
+    today: date | None = None,
+) -> FunnelReport:
+    """New → contacted → qualified → converted (with rejected and recycled) per channel, owner or team."""
+    if by not in GROUPS:
+        raise field_error("by", _("Choose channel, owner or team."))
+    low, high = report_window(period, start=start, end=end, today=today or timezone.localdate())
+    cohort = _cohort(actor, low, high)
+    group = f"{by}_id"
+    aggregates = {
+        "created": Count("id"),
+        **{name: Count("id", filter=q) for name, q in REACHED.items()},
+        "rejected": Count("id", filter=Q(status=LeadStatus.REJECTED)),
+        "recycled": Count("id", filter=Q(recycled_count__gt=0)),
+    }
+    grouped = list(cohort.order_by().values(group).annotate(**aggregates))
+    total = cohort.order_by().aggregate(**aggregates)
+    times = _step_times(cohort, group)
+    labels = _labels(by, [row[group] for row in grouped])
+    rows = [_funnel_row(str(row[group] or ""), labels.get(str(row[group] or ""), "?"), row, times) for row in grouped]
+    rows.sort(key=lambda row: (-row.created, row.label))
+    return FunnelReport(start=low, end=high, by=by, rows=rows, total=_funnel_row("total", _("All leads"), total, times))
+
+
+__all__ = [
+    "GROUPS",
+    "PERIODS",
+    "ChannelValue",
+    "ChannelValueReport",
+    "FunnelReport",
+    "FunnelRow",
+    "StepTime",
+    "can_see_money",
+    "channel_value",
+    "funnel",
+    "ratio",
+    "report_window",
+]
