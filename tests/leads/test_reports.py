@@ -8,6 +8,7 @@ from itertools import count
 from typing import Any
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -175,7 +176,9 @@ def test_funnel_counts_rates_and_time_in_each_step(org: Org, fair: Channel) -> N
 
 def test_funnel_by_owner_puts_pool_leads_in_their_own_row(org: Org, fair: Channel) -> None:
     _funnel_data(org, fair)
-    rows = {row.label: row for row in reports.funnel(actor=org["admin"], by="owner", period="month", today=TODAY).rows}
+    with translation.override("en"):
+        report = reports.funnel(actor=org["admin"], by="owner", period="month", today=TODAY)
+    rows = {row.label: row for row in report.rows}
     assert rows[str(org["rep1"])].created == 2
     assert rows[str(org["rep1"])].time_new.median_days == 2.0
     assert rows["In the pool"].recycled == 1
@@ -216,3 +219,13 @@ def test_ratio_is_none_only_for_a_zero_denominator(numerator: int, denominator: 
     assert (result is None) == (denominator == 0)
     if result is not None:
         assert abs(result - Decimal(numerator) / Decimal(denominator)) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(9999, 12, 31)])
+def test_report_dates_far_outside_any_business_are_refused_not_a_crash(day: date) -> None:
+    from guanxi.core.errors import InvalidInput
+    from guanxi.leads.reports import report_window
+
+    for period in ("month", "range"):
+        with pytest.raises(InvalidInput):
+            report_window(period, start=day, end=None, today=date(2026, 11, 24))

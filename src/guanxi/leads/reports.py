@@ -57,6 +57,9 @@ CENT = Decimal("0.01")
 # --- the window -----------------------------------------------------------------------------------
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a day past LATEST or before EARLIEST still fits
+
+
 def report_window(period: str, *, start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The first and last day (inclusive) a report covers.
 
@@ -65,6 +68,9 @@ def report_window(period: str, *, start: date | None, end: date | None, today: d
     """
     if period not in PERIODS:
         raise field_error("period", _("Choose month, quarter, year or range."))
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise field_error(name, _("Choose a date between 1900 and 2999."))
     anchor = start or today
     if period == "month":
         last = calendar.monthrange(anchor.year, anchor.month)[1]
