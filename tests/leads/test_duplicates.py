@@ -10,7 +10,7 @@ from django.utils import translation
 from guanxi.core.errors import InvalidTransition, NotFound
 from guanxi.customers.services.contacts import contact_create
 from guanxi.customers.services.profile import customer_update
-from guanxi.leads import duplicates, services
+from guanxi.leads import duplicates, selectors, services
 from guanxi.leads.models import DedupKey, DuplicateCandidate, DuplicateState, Lead, LeadEventKind, LeadStatus
 from tests.conftest import Org, Records
 from tests.customers.factories import CustomerFactory
@@ -102,7 +102,7 @@ def test_candidates_never_show_what_the_actor_cannot_see(org: Org, records: Reco
 def test_a_rep_of_another_team_cannot_read_the_leads_candidates(org: Org, records: Records, channel: Any) -> None:
     lead = _lead(org, channel, name="杭州云栖科技", company="杭州云栖科技有限公司", phone="13800138000")
     with pytest.raises(NotFound):
-        duplicates.lead_get(actor=org["rep2"], pk=lead.pk)
+        selectors.lead_detail(actor=org["rep2"], pk=lead.pk)
 
 
 def test_merge_closes_the_duplicate_and_keeps_both_histories(org: Org, channel: Any) -> None:

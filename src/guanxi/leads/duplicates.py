@@ -496,10 +496,6 @@ class CandidateView:
     note: str
 
 
-def lead_get(*, actor: User, pk: Any) -> Lead:
-    return access.get_visible(actor, Lead.objects.select_related("channel"), pk=pk)
-
-
 def lead_duplicates(*, actor: User, lead: Lead) -> list[CandidateView]:
     """The lead's candidates, best first; those the actor cannot see are shown without name or detail."""
     rows = list(DuplicateCandidate.objects.filter(lead=lead).order_by("-score", "created_at"))

@@ -15,8 +15,8 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core.errors import NotFound, field_error
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
-from guanxi.customers.models import Contact, Customer
-from guanxi.leads.models import OPEN_STATUSES, Channel, DuplicateCandidate, Lead, LeadEvent
+from guanxi.customers.models import Customer
+from guanxi.leads.models import OPEN_STATUSES, Channel, Lead, LeadEvent
 
 LEAD_ORDERING = Ordering(
     fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "score": "score:int"},
@@ -112,25 +112,6 @@ def lead_timeline(*, actor: Any, lead: Lead, limit: int = TIMELINE_LIMIT) -> lis
         LeadEvent.objects.filter(lead=lead)
         .select_related("actor", "owner", "team")
         .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def lead_duplicates(*, actor: Any, lead: Lead) -> list[DuplicateCandidate]:
-    """Duplicate candidates of the lead, only those whose other record the actor may see (one query)."""
-    access.ensure(actor, "view", lead)
-    visible_leads = access.scope(actor, Lead.objects.all()).values("pk")
-    visible_customers = access.scope(actor, Customer.objects.all()).values("pk")
-    visible_contacts = access.scope(actor, Contact.objects.all()).values("pk")
-    shown = (
-        Q(kind=DuplicateCandidate.Kind.LEAD, other_lead__in=visible_leads)
-        | Q(kind=DuplicateCandidate.Kind.CUSTOMER, customer__in=visible_customers)
-        | Q(kind=DuplicateCandidate.Kind.CONTACT, contact__in=visible_contacts)
-    )
-    return list(
-        DuplicateCandidate.objects.filter(lead=lead)
-        .filter(shown)
-        .select_related("other_lead", "customer", "contact")
-        .order_by("-score", "id")[:50]
     )
 
 

@@ -25,9 +25,17 @@ from guanxi.core.forms import PageForm, add_domain_errors
 from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers.models import Channel as InteractionChannel
 from guanxi.customers.models import Outcome
-from guanxi.leads import selectors, services
+from guanxi.leads import duplicates, selectors, services
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS
-from guanxi.leads.models import OPEN_STATUSES, DuplicateState, Lead, LeadEvent, LeadEventKind, LeadStatus
+from guanxi.leads.models import (
+    OPEN_STATUSES,
+    DuplicateCandidate,
+    DuplicateState,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+    LeadStatus,
+)
 
 PAGE_SIZE = 25
 GRADES = ("A", "B", "C", "D")
@@ -330,7 +338,7 @@ def _detail_page(
         "can_claim": lead.in_pool and actor.team_id is not None and actor.team_id == lead.team_id,
         "can_assign": can_assign,
         "forms": _forms(lead, given or DetailForms(), can_assign),
-        "duplicates": selectors.lead_duplicates(actor=actor, lead=lead),
+        "duplicates": duplicates.lead_duplicates(actor=actor, lead=lead),
         "events": _event_rows(selectors.lead_timeline(actor=actor, lead=lead)),
         "customer_q": customer_q,
         "picked": selectors.customer_pick(actor=actor, q=customer_q) if customer_q and can_edit else [],
@@ -437,11 +445,14 @@ def lead_assign_view(request: HttpRequest, pk: UUID) -> HttpResponse:
 @require_POST
 def lead_duplicate_view(request: HttpRequest, pk: UUID, candidate_id: int) -> HttpResponse:
     """Settle one duplicate candidate: merge into it (another lead, or an existing customer) or dismiss it."""
-    from guanxi.leads import duplicates
-
     actor = actor_of(request)
     lead = selectors.lead_detail(actor=actor, pk=pk)
-    candidate = next((c for c in selectors.lead_duplicates(actor=actor, lead=lead) if c.pk == candidate_id), None)
+    seen = next((c for c in duplicates.lead_duplicates(actor=actor, lead=lead) if c.id == candidate_id), None)
+    candidate = (
+        DuplicateCandidate.objects.select_related("other_lead", "customer").filter(pk=seen.id).first()
+        if seen is not None and seen.visible
+        else None
+    )
     if candidate is None:
         messages.error(request, _("This duplicate candidate is gone or not yours to see."))
         return redirect("leads:lead-detail", pk=lead.pk)
