@@ -279,3 +279,33 @@ def test_the_list_and_the_pool_have_a_fixed_query_budget(
     assert lead is not None
     with django_assert_max_num_queries(8):
         assert client.get(f"/api/v1/leads/{lead.pk}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["reached=won", "reached=", "reached=NEW", "owner_id=nobody", "team_id=0", "owner_id=none&reached=x"]
+)
+def test_an_unknown_funnel_step_or_id_is_a_field_error(api: Any, query: str) -> None:
+    response = api("manager1").get(f"/api/v1/leads?{query}")
+    assert response.status_code == 422
+    field = query.rsplit("&", 1)[-1].split("=")[0]
+    assert field in response.content.decode()
+
+
+def test_owner_none_lists_the_pool_and_team_none_the_leads_without_team(org: Org, channel: Channel, api: Any) -> None:
+    mine = _claimed(org, channel, "rep1", "张伟", "13800138001")
+    pooled = _lead(org, channel, "王芳", "13800138003")
+    homeless = _lead(org, channel, "刘洋", "13800138004")
+    Lead.objects.filter(pk=homeless.pk).update(team=None)
+    client = api("director")
+    assert _ids(client.get("/api/v1/leads?owner_id=none")) == {str(pooled.pk), str(homeless.pk)}
+    assert _ids(client.get("/api/v1/leads?team_id=none")) == {str(homeless.pk)}
+    assert _ids(client.get(f"/api/v1/leads?owner_id={org['rep1'].pk}")) == {str(mine.pk)}
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "3000-01-01", "9999-12-31"])
+def test_created_dates_far_outside_any_business_list_calmly(org: Org, channel: Channel, api: Any, day: str) -> None:
+    lead = _lead(org, channel, "王芳", "13800138003")
+    client = api("director")
+    ancient = day < "1900"
+    assert _ids(client.get(f"/api/v1/leads?created_from={day}")) == (set() if not ancient else {str(lead.pk)})
+    assert _ids(client.get(f"/api/v1/leads?created_to={day}")) == (set() if ancient else {str(lead.pk)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 
 import pytest
@@ -418,3 +419,34 @@ def test_partial_config_json_keeps_defaults_for_what_it_leaves_out() -> None:
     assert config.max_lengths["company"] == cleaning.DEFAULT_MAX_LENGTHS["company"]
     assert config.blacklist == ("广告",)
     assert config.required == CleaningConfig().required
+
+
+_MOBILE_FORMS = st.tuples(
+    st.sampled_from(["", "+86", "+86 ", "0086", "0086 ", "86", "86 ", "(+86)", "+86-"]),
+    st.from_regex(r"1[0-9]{10}", fullmatch=True),
+    st.sampled_from(["", " ", "-"]),
+    st.booleans(),
+)
+
+
+@given(_MOBILE_FORMS)
+@example(("", "14012345678", "", True))
+@example(("86", "10012345678", "", True))
+def test_the_mobile_shortcut_gives_the_parser_s_answer(form: tuple[str, str, str, bool]) -> None:
+    prefix, digits, gap, strict = form
+    text = prefix + (digits[:3] + gap + digits[3:7] + gap + digits[7:] if gap else digits)
+    assert cleaning._valid_e164.__wrapped__(text, "CN", strict) == cleaning._parsed_e164(text, "CN", strict)
+
+
+@given(st.text(max_size=40))
+@example("Ｚｈａｎｇ\u200b  San ")
+@example("张三")
+def test_a_line_left_as_it_is_is_already_normal(text: str) -> None:
+    once = cleaning._line_once(text)
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(
+        " " if c.isspace() else c
+        for c in folded
+        if c.isspace() or unicodedata.category(c) not in cleaning._DROP_CATEGORIES
+    )
+    assert once == " ".join(kept.split())

@@ -11,7 +11,7 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from guanxi.core.errors import InvalidInput, NotAllowed
-from guanxi.leads import services
+from guanxi.leads import imports, services
 from guanxi.leads.imports import column_map, leads_import
 from guanxi.leads.models import DuplicateCandidate, DuplicateState, Lead, LeadEventKind, LeadStatus
 from tests.conftest import Org, Records
@@ -169,6 +169,42 @@ def test_worker_processes_give_the_same_leads_as_one_process(org: Org, channel: 
     by_row = {lead.extra["import_row"]: lead for lead in Lead.objects.filter(pk__in=forked.lead_ids)}
     assert by_row[2].phone_e164 == "+8613500000000"
     assert by_row[32].duplicate_state == DuplicateState.SUSPECTED
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rows_find_earlier_rows_and_customers_across_batches(
+    org: Org, records: Records, channel: Any, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of 4 rows, cleaned 2 at a time: the duplicate check of a batch runs before the batch
+    # before it is written, so earlier rows are found in the file's own index, each exactly once.
+    monkeypatch.setattr(imports, "BATCH", 4)
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(imports, "AHEAD", 2)
+    people = [f"员工{n},某某{n}号贸易有限公司,1390000{n:04d}\n" for n in range(1, 13)]
+    people[9] = "员工一,某某1号贸易有限公司,13900000001\n"  # row 11 repeats row 2 (two batches later)
+    people[10] = "员工二,某某2号贸易有限公司,13900000002\n"  # row 12 repeats row 3 (the very next batch)
+    people[5] = "前台,杭州云栖科技有限公司,13800138000\n"  # row 7: the customer's phone
+    first = leads_import(actor=org["admin"], channel=channel, upload=_csv("姓名,公司,手机\n" + "".join(people)),
+                         file_name="a.csv", workers=workers)  # fmt: skip
+    assert (first.rows, first.created, first.duplicates) == (12, 12, 3)
+    by_row = {lead.extra["import_row"]: lead for lead in Lead.objects.filter(pk__in=first.lead_ids)}
+    found = {
+        (lead.extra["import_row"], c.kind, c.other_lead_id or c.customer_id)
+        for lead in by_row.values()
+        for c in DuplicateCandidate.objects.filter(lead=lead)
+    }
+    assert found == {
+        (11, "lead", by_row[2].pk),
+        (12, "lead", by_row[3].pk),
+        (7, "customer", records.own.pk),
+    }
+    # A second file: its rows find the first file's leads in the database, once each.
+    again = leads_import(actor=org["admin"], channel=channel, upload=_csv("姓名,公司,手机\n" + people[0] + people[3]),
+                         file_name="b.csv", workers=workers)  # fmt: skip
+    assert again.duplicates == 2
+    twins = DuplicateCandidate.objects.filter(lead__in=again.lead_ids)
+    assert sorted(str(c.other_lead_id) for c in twins) == sorted([str(by_row[2].pk), str(by_row[11].pk),
+                                                                   str(by_row[5].pk)])  # fmt: skip
 
 
 def test_the_api_reports_created_rejected_and_flagged_rows(org: Org, records: Records, channel: Any, api: Any) -> None:

@@ -157,8 +157,10 @@ def test_dashboard_shows_the_funnel_with_drill_down_links(browser_client: Any, o
     assert "<script>" not in body.replace('<script src="', "")  # no inline scripts (CSP)
     assert response.context["board"].total.created == 2
     start = timezone.localdate().replace(day=1).isoformat()
-    assert f"status=converted&amp;created_from={start}" in body
-    assert f"owner={org['rep1'].pk}" in body
+    assert f"created_from={start}&amp;created_to=" in body
+    assert f"owner_id={org['rep1'].pk}&amp;reached=contacted" in body
+    chart = response.context["chart_data"]["steps"]
+    assert [step["url"].rsplit("reached=", 1)[-1] for step in chart] == ["new", "contacted", "qualified", "converted"]
 
 
 def test_dashboard_refuses_a_backwards_range_gently(browser_client: Any) -> None:

@@ -316,12 +316,13 @@ FILTERS = st.fixed_dictionaries(
         "status": st.sampled_from(["", *LeadStatus.values]),
         "grades": st.lists(st.sampled_from(["A", "B", "C", "D"]), unique=True, max_size=4),
         "channel_id": st.none() | st.uuids(),
-        "owner_id": st.none() | st.integers(min_value=0, max_value=10**9),
-        "team_id": st.none() | st.integers(min_value=0, max_value=10**9),
+        "owner_id": st.none() | st.just("none") | st.integers(min_value=0, max_value=10**9),
+        "team_id": st.none() | st.just("none") | st.integers(min_value=0, max_value=10**9),
         "pool": st.booleans(),
         "created_from": st.none() | st.dates(),
         "created_to": st.none() | st.dates(),
         "duplicate_state": st.none() | st.sampled_from(["", "suspected", "merged", "linked", "dismissed"]),
+        "reached": st.none() | st.sampled_from(["new", "contacted", "qualified", "converted"]),
     }
 )
 
@@ -333,3 +334,23 @@ def test_the_paging_links_keep_every_list_filter(filters: dict[str, Any]) -> Non
     request = RequestFactory().get(f"/leads/?{lead_views._query(filters, '-score')}")
     assert lead_views._list_filters(request) == filters
     assert request.GET["ordering"] == "-score"
+
+
+def test_the_list_filters_by_funnel_step_reached(org: Org, channel: Channel) -> None:
+    converted = _claimed(org, channel, "rep1", "张伟", "13800138001")
+    services.lead_follow_up(actor=org["rep1"], lead=converted, channel="phone", summary="打过电话")
+    services.lead_convert(actor=org["rep1"], lead=converted)
+    contacted = _claimed(org, channel, "rep1", "李娜", "13800138002")
+    services.lead_follow_up(actor=org["rep1"], lead=contacted, channel="phone", summary="打过电话")
+    _claimed(org, channel, "rep1", "王芳", "13800138003")
+    _lead(org, channel, "赵敏", "13800138004")  # in the pool: rep1 sees it, but does not work it yet
+    client = _client(org, "rep1")
+
+    page = client.get(reverse("leads:lead-list"), {"reached": "contacted"})
+    assert {lead.name for lead in page.context["leads"]} == {"张伟", "李娜"}  # converted went past contacted
+    assert '<option value="contacted" selected>Reached: Contacted</option>' in page.content.decode()
+    assert len(client.get(reverse("leads:lead-list"), {"reached": "new"}).context["leads"]) == 3
+    assert len(client.get(reverse("leads:lead-list"), {"reached": "won"}).context["leads"]) == 4  # ignored
+    pool = client.get(reverse("leads:lead-list"), {"owner_id": "none"})
+    assert [lead.name for lead in pool.context["leads"]] == ["赵敏"]
+    assert '<option value="none" selected>In the pool</option>' in pool.content.decode()

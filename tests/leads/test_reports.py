@@ -8,7 +8,10 @@ from itertools import count
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,7 +19,7 @@ from guanxi.accounts.models import User
 from guanxi.contracts.models import Order, OrderStatus
 from guanxi.core.dates import day_start
 from guanxi.core.errors import InvalidInput
-from guanxi.leads import channels, reports
+from guanxi.leads import channels, reports, services
 from guanxi.leads.models import Channel, Lead, LeadStatus
 from tests.conftest import Org
 from tests.customers.factories import CustomerFactory
@@ -229,3 +232,93 @@ def test_report_dates_far_outside_any_business_are_refused_not_a_crash(day: date
     for period in ("month", "range"):
         with pytest.raises(InvalidInput):
             report_window(period, start=day, end=None, today=date(2026, 11, 24))
+
+
+# --- drill-down: every funnel number lists exactly the leads it counts ------------------------------------
+
+
+def _worked_funnel(org: Org, channel: Channel) -> None:
+    """Leads worked through the services: new → contacted → qualified → converted, some stopping on the way.
+
+    rep1: one converted through every step, one stuck contacted, one stuck qualified, one still new, one
+    contacted and later recycled to the pool; rep1b: one converted straight from contacted (qualified
+    skipped); the pool: one new lead and one rejected at entry. The south channel brings one more.
+    """
+    row = services.lead_settings()
+    row.assignment = {"rules": [{"kind": "pool"}]}
+    row.save()
+
+    def worked(rep: str, phone: str, *moves: str) -> Lead:
+        lead = services.lead_create(actor=org["admin"], channel=channel, raw={"name": f"客户{phone}", "phone": phone})
+        lead = services.lead_claim(actor=org[rep], lead_id=lead.pk)
+        for move in moves:
+            if move == "contacted":
+                lead = services.lead_follow_up(actor=org[rep], lead=lead, channel="phone", summary="打过电话")
+            elif move == "converted":
+                services.lead_convert(actor=org[rep], lead=lead)
+            else:
+                lead = services.lead_set_status(actor=org[rep], lead=lead, status=move)
+        return lead
+
+    worked("rep1", "13800138001", "contacted", "qualified", "converted")
+    worked("rep1", "13800138002", "contacted")
+    worked("rep1", "13800138003", "contacted", "qualified")
+    worked("rep1", "13800138004")
+    back = worked("rep1", "13800138005", "contacted")
+    Lead.objects.filter(pk=back.pk).update(owner=None, status=LeadStatus.RECYCLED, recycled_count=1)
+    worked("rep1b", "13800138006", "contacted", "converted")
+    services.lead_create(actor=org["admin"], channel=channel, raw={"name": "王芳", "phone": "13800138007"})
+    rejected = services.lead_create(actor=org["admin"], channel=channel, raw={"name": "x", "phone": "12"})
+    assert rejected.status == LeadStatus.REJECTED
+    south = channels.channel_create(actor=org["admin"], name="南区展会", kind="free", team=org.south)
+    services.lead_create(actor=org["admin"], channel=south, raw={"name": "刘洋", "phone": "13800138008"})
+
+
+@pytest.mark.parametrize(("username", "by"), [("admin", "channel"), ("manager1", "owner"), ("rep1", "team")])
+def test_every_funnel_number_lists_the_leads_it_counts(
+    org: Org, fair: Channel, api: Any, username: str, by: str
+) -> None:
+    _worked_funnel(org, fair)
+    actor = org[username]
+    report = reports.funnel(actor=actor, by=by, period="month")
+    assert report.total.converted == {"admin": 2, "manager1": 2, "rep1": 1}[username]
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(actor, backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+    dashboard = page.get(reverse("leads:dashboard"), {"by": by, "period": "month"}).content.decode()
+    lead_list = reverse("leads:lead-list")
+    for row in [*report.rows, report.total]:
+        for column in ("created", "contacted", "qualified", "converted", "rejected"):
+            link = f"{lead_list}?{row.drill[column]}"
+            assert f'href="{escape(link)}"' in dashboard
+            listed = page.get(link).context["leads"]
+            items = api(username).get(f"/api/v1/leads?{row.drill[column]}&limit=200").json()["items"]
+            assert len(listed) == len(items) == getattr(row, column), (row.label, column)
+
+
+def test_reached_counts_a_lead_that_went_further_and_skips_pool_leads_the_rep_only_sees(
+    org: Org, fair: Channel, api: Any
+) -> None:
+    _worked_funnel(org, fair)
+    rep = api("rep1")
+    contacted = rep.get("/api/v1/leads?reached=contacted").json()["items"]
+    assert sorted(item["status"] for item in contacted) == ["contacted", "converted", "qualified"]
+    assert len(rep.get("/api/v1/leads").json()["items"]) == 7  # own four + the pool three (recycled, new, rejected)
+    assert len(rep.get("/api/v1/leads?reached=new").json()["items"]) == 4
+    assert len(api("manager1").get("/api/v1/leads?reached=contacted&owner_id=none").json()["items"]) == 1
+
+
+@pytest.mark.parametrize("username", ["director", "rep1"])
+def test_channel_value_numbers_list_the_leads_they_count(org: Org, fair: Channel, api: Any, username: str) -> None:
+    _worked_funnel(org, fair)
+    report = reports.channel_value(actor=org[username], period="month")
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(org[username], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+    dashboard = page.get(reverse("leads:dashboard"), {"period": "month"}).content.decode()
+    lead_list = reverse("leads:lead-list")
+    for row, column in [(row, "leads") for row in [*report.rows, report.total]] + [
+        (row, "converted") for row in report.rows
+    ]:
+        link = f"{lead_list}?{row.drill[column]}"
+        assert f'href="{escape(link)}"' in dashboard
+        items = api(username).get(f"/api/v1/leads?{row.drill[column]}&limit=200").json()["items"]
+        assert len(page.get(link).context["leads"]) == len(items) == getattr(row, column), (row.name, column)

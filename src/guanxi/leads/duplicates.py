@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,10 +31,9 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core import bulk
 from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from guanxi.customers.models import Contact, Customer, CustomerKind, Position
-from guanxi.leads.dedup import MAX_BLOCK, DedupRecord, Match, Normalised, blocking_keys, compare, normalise
-from guanxi.leads.dedup.blocking import MAX_KEY_LENGTH
-from guanxi.leads.dedup.scoring import COMPANY_SAME, company_similarity
+from guanxi.customers.models import Contact, Customer, Position
+from guanxi.leads.check import Found, contact_record, customer_record, find_duplicates, lead_record
+from guanxi.leads.dedup import DedupRecord, blocking_keys, normalise
 from guanxi.leads.models import (
     OPEN_STATUSES,
     Channel,
@@ -56,26 +55,6 @@ _MERGE_FILL = ("name", "company", "title", "phone", "email", "city", "region", "
 # --- records as the duplicate check sees them -------------------------------------------------
 
 
-def lead_record(lead: Lead) -> DedupRecord:
-    return DedupRecord(
-        id=f"lead:{lead.pk}", name=lead.name, company=lead.company, phone=lead.phone_e164 or lead.phone,
-        email=lead.email, city=lead.city, kind="lead",
-    )  # fmt: skip
-
-
-def customer_record(pk: Any, kind: str, name: str, phone: str, email: str, city: str) -> DedupRecord:
-    """A company customer is a company record; an individual customer is a person without a company."""
-    person = kind == CustomerKind.INDIVIDUAL
-    return DedupRecord(
-        id=f"customer:{pk}", name=name if person else "", company="" if person else name, phone=phone,
-        email=email, city=city, kind="customer",
-    )  # fmt: skip
-
-
-def contact_record(pk: Any, name: str, mobile: str, email: str, company: str) -> DedupRecord:
-    return DedupRecord(id=f"contact:{pk}", name=name, company=company, phone=mobile, email=email, kind="contact")
-
-
 def _split(record_id: str) -> tuple[str, uuid.UUID]:
     kind, _sep, pk = record_id.partition(":")
     return kind, uuid.UUID(pk)
@@ -83,15 +62,6 @@ def _split(record_id: str) -> tuple[str, uuid.UUID]:
 
 def record_keys(record: DedupRecord) -> set[str]:
     return blocking_keys(normalise(record))
-
-
-def _company_key(record: Normalised) -> str | None:
-    """The key under which the company record of a person's employer is stored (``c:<core>``)."""
-    if not record.is_person or record.company is None:
-        return None
-    core = record.company.core or record.company.text.replace(" ", "")
-    key = f"c:{core}"
-    return key if core and len(key) <= MAX_KEY_LENGTH else None
 
 
 # --- keeping the key table ------------------------------------------------------------------
@@ -212,131 +182,6 @@ def _write(table: bulk.Table, kind: str, records: Iterable[tuple[Any, DedupRecor
     rows = [(kind, _db_uuid(pk), key) for pk, record in records for key in record_keys(record)]
     bulk.write(table, rows)
     return len(rows)
-
-
-# --- finding candidates -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Found:
-    """A record judged the same as an incoming lead (or its employer, ``works_at``)."""
-
-    kind: str
-    record_id: uuid.UUID
-    score: float
-    reason: str
-    detail: str
-
-
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _LOOKUP_CHUNK):
-        yield items[start : start + _LOOKUP_CHUNK]
-
-
-def _key_members(keys: set[str]) -> dict[str, set[tuple[str, uuid.UUID]]]:
-    """Records under each key, for keys shared by at most ``MAX_BLOCK`` records (bigger blocks are dropped)."""
-    ordered = sorted(keys)
-    big: set[str] = set()
-    for chunk in _chunks(ordered):
-        counts = DedupKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id")).filter(n__gt=MAX_BLOCK)
-        big.update(row["key"] for row in counts)
-    members: defaultdict[str, set[tuple[str, uuid.UUID]]] = defaultdict(set)
-    for chunk in _chunks([key for key in ordered if key not in big]):
-        for key, kind, record_id in DedupKey.objects.filter(key__in=chunk).values_list("key", "kind", "record_id"):
-            members[key].add((kind, record_id))
-    return members
-
-
-def _phone_members(phones: set[str]) -> dict[str, set[tuple[str, uuid.UUID]]]:
-    """Customers and contacts by their own E.164 columns (current even if their keys are not)."""
-    members: defaultdict[str, set[tuple[str, uuid.UUID]]] = defaultdict(set)
-    ordered = sorted(phones)
-    for chunk in _chunks(ordered):
-        for phone, pk in Customer._base_manager.filter(phone_e164__in=chunk).values_list("phone_e164", "pk"):
-            members[f"p:{phone}"].add((Kind.CUSTOMER, pk))
-        for phone, pk in Contact._base_manager.filter(mobile_e164__in=chunk).values_list("mobile_e164", "pk"):
-            members[f"p:{phone}"].add((Kind.CONTACT, pk))
-    return {key: found for key, found in members.items() if len(found) <= MAX_BLOCK}
-
-
-def _load(wanted: set[tuple[str, uuid.UUID]]) -> dict[tuple[str, uuid.UUID], Normalised]:
-    """The current values of the records found, normalised; leads closed as rejected or merged are left out."""
-    by_kind: defaultdict[str, list[uuid.UUID]] = defaultdict(list)
-    for kind, pk in wanted:
-        by_kind[kind].append(pk)
-    loaded: dict[tuple[str, uuid.UUID], Normalised] = {}
-    if by_kind[Kind.CUSTOMER]:
-        for row in _customer_rows(ids=by_kind[Kind.CUSTOMER]):
-            loaded[(Kind.CUSTOMER, row[0])] = normalise(customer_record(*row))
-    if by_kind[Kind.CONTACT]:
-        for row in _contact_rows(ids=by_kind[Kind.CONTACT]):
-            loaded[(Kind.CONTACT, row[0])] = normalise(contact_record(*row))
-    for chunk in _chunks(by_kind[Kind.LEAD]):  # type: ignore[arg-type]
-        leads = Lead.objects.filter(pk__in=chunk, status__in=(*OPEN_STATUSES, LeadStatus.CONVERTED),
-                                    merged_into__isnull=True)  # fmt: skip
-        for lead in leads.only("pk", "name", "company", "phone", "phone_e164", "email", "city"):
-            loaded[(Kind.LEAD, lead.pk)] = normalise(lead_record(lead))
-    return loaded
-
-
-def find_duplicates(
-    incoming: Sequence[Normalised], *, keys: Sequence[Iterable[str]] | None = None, among_themselves: bool = False
-) -> list[list[Found]]:
-    """For each incoming (normalised) lead, the stored records judged the same, best first.
-
-    The incoming records' ids are ``lead:<uuid>``. ``among_themselves``: incoming leads not stored yet
-    (an import's batch) are checked against the ones before them too. ``keys``: their blocking keys,
-    when already computed.
-    """
-    stored_keys = [set(found) for found in keys] if keys is not None else [blocking_keys(one) for one in incoming]
-    wanted_keys: list[set[str]] = []
-    companies: list[str | None] = []
-    for record, own_keys in zip(incoming, stored_keys, strict=True):
-        company_key = _company_key(record)
-        companies.append(company_key)
-        wanted_keys.append(own_keys | ({company_key} if company_key else set()))
-    every_key: set[str] = set().union(*wanted_keys) if wanted_keys else set()
-    members = _key_members(every_key)
-    for key, found in _phone_members({key[2:] for key in every_key if key.startswith("p:")}).items():
-        members.setdefault(key, set()).update(found)
-    loaded = _load({member for found in members.values() for member in found})
-    before: defaultdict[str, set[tuple[str, uuid.UUID]]] = defaultdict(set)
-    results: list[list[Found]] = []
-    for record, wanted, stored, company_key in zip(incoming, wanted_keys, stored_keys, companies, strict=True):
-        own = _split(record.record.id)
-        others = {member for key in wanted for member in members.get(key, ())}
-        if among_themselves:
-            others |= {member for key in stored for member in before.get(key, ()) if len(before[key]) <= MAX_BLOCK}
-            loaded[own] = record
-            for key in stored:
-                before[key].add(own)
-        others.discard(own)
-        results.append(_judge(record, others, loaded, members.get(company_key or "", set())))
-    return results
-
-
-def _judge(
-    record: Normalised,
-    others: set[tuple[str, uuid.UUID]],
-    loaded: dict[tuple[str, uuid.UUID], Normalised],
-    employers: set[tuple[str, uuid.UUID]],
-) -> list[Found]:
-    found: dict[tuple[str, uuid.UUID], Found] = {}
-    for member in others:
-        other = loaded.get(member)
-        if other is None:
-            continue
-        match: Match | None = compare(record, other)
-        if match is not None:
-            found[member] = Found(member[0], member[1], match.score, match.code, match.detail[:300])
-    for member in employers:
-        other = loaded.get(member)
-        if member in found or other is None or member[0] != Kind.CUSTOMER or other.is_person:
-            continue
-        score = company_similarity(record.company, other.company)
-        if score is not None and score >= COMPANY_SAME:
-            found[member] = Found(member[0], member[1], round(score, 4), "works_at", other.record.company[:300])
-    return sorted(found.values(), key=lambda item: (-item.score, item.kind, str(item.record_id)))
 
 
 def candidate_rows(lead_id: uuid.UUID, found: Iterable[Found]) -> list[DuplicateCandidate]:

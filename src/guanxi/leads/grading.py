@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.translation import gettext
@@ -201,6 +202,7 @@ def company_headcount(text: str) -> int | None:
     return max(int(count), 0)
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     return normalise_line(text).casefold()
 

@@ -14,16 +14,20 @@ evaluated (xlsx cells are read as their values) and exports neutralise it.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import operator
 import os
 import tempfile
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.db import connections, models, transaction
 from django.db.models import QuerySet
@@ -35,9 +39,9 @@ from guanxi.accounts.models import Perm, User
 from guanxi.core import bulk
 from guanxi.core.errors import InvalidInput
 from guanxi.dataio.files import data_rows, read_header, sniff
-from guanxi.leads import assignment, cleaning, grading
+from guanxi.leads import assignment, check, cleaning, grading
 from guanxi.leads.dedup import DedupRecord, Normalised, blocking_keys, normalise
-from guanxi.leads.duplicates import Found, Kind, find_duplicates, keys_insert
+from guanxi.leads.duplicates import Kind, keys_insert
 from guanxi.leads.models import (
     Channel,
     DuplicateCandidate,
@@ -50,7 +54,13 @@ from guanxi.leads.models import (
 )
 from guanxi.leads.services import LEAD_FIELDS, _grading_config, _rep_loads, lead_settings
 
-BATCH = 2_000
+BATCH = 2_000  # rows per duplicate look-up and insert
+CHUNK = 500  # rows per task of a worker process
+AHEAD = 8  # chunks a worker process may clean ahead of the database work
+IMPORT_CACHE_KIB = 256 * 1024
+IMPORT_MMAP_BYTES = 1 << 34  # address space only: SQLite maps at most the file's size
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 MAX_ROWS = 200_000
 PARALLEL_BYTES = 256 * 1024  # smaller files are cleaned in this process
 READ_BLOCK = 1 << 16
@@ -112,8 +122,9 @@ def leads_import(
 ) -> ImportReport:
     """Import every row of the file as a lead of ``channel``; ``InvalidInput`` (nothing written) for a bad file.
 
-    ``workers``: processes that clean and grade rows ahead of the database work (default: up to 2
-    for files over ``PARALLEL_BYTES``; 0 or 1: in this process).
+    ``workers``: processes that clean, grade and judge duplicates beside the database work (default:
+    one per CPU but this one, at least one and at most two, for files over ``PARALLEL_BYTES``; 0: all
+    in this process).
     """
     access.ensure_perm(actor, Perm.MANAGE_LEADS)
     if not channel.is_active:
@@ -193,14 +204,34 @@ def _pipeline(actor: User, channel: Channel) -> _Pipeline:
 def _import(
     actor: User, channel: Channel, rows: Iterator[tuple[int, dict[str, str]]], max_errors: int, workers: int
 ) -> ImportReport:
+    """The rows through the pipeline, a batch at a time, in one transaction.
+
+    Per batch: cleaning and grading (``_prepare``, in the worker processes, running ahead), the
+    duplicate check's look-ups (``check.check_task``, here: this process holds the transaction), its
+    judging (``check.judge``, in a worker, while this process writes the batch before), then assignment
+    and the inserts (here). Each row is checked against the stored records and the file's rows before
+    it (``check.FileIndex``).
+    """
     global _STAGE  # read by the forked workers
     pipeline = _pipeline(actor, channel)
     _STAGE = (pipeline.cleaning_config, pipeline.grading_config,
               grading.ChannelInfo(kind=channel.kind, id=str(channel.pk)))  # fmt: skip
     report = ImportReport()
+    earlier = check.FileIndex()
+    pending: deque[tuple[list[_Prepared], Callable[[], list[list[check.Found]]]]] = deque()
     try:
-        for batch in _prepared(rows, workers):
-            _batch(pipeline, batch, report, max_errors)
+        with _runner(workers) as run, _sqlite_cache():
+            for batch in _regrouped(run.ordered(_prepare_chunk, _chunked(rows, CHUNK))):
+                accepted = [row for row in batch if row.record is not None]
+                records = [row.record for row in accepted if row.record is not None]
+                keys = [row.keys for row in accepted]
+                task = check.check_task(records, keys=keys, among_themselves=True, earlier=earlier)
+                earlier.add(records, keys)
+                pending.append((batch, run.submit(check.judge, task)))
+                if len(pending) > 1:
+                    _write_batch(pipeline, *pending.popleft(), report, max_errors)
+            while pending:
+                _write_batch(pipeline, *pending.popleft(), report, max_errors)
     finally:
         _STAGE = None
     if report.rows == 0:
@@ -210,10 +241,75 @@ def _import(
     return report
 
 
+class _Inline:
+    """Every step in this process (small files, ``workers`` 0)."""
+
+    def ordered(self, step: Callable[[_In], _Out], items: Iterable[_In]) -> Iterator[_Out]:
+        return (step(item) for item in items)
+
+    def submit(self, step: Callable[[_In], _Out], item: _In) -> Callable[[], _Out]:
+        done = step(item)
+        return lambda: done
+
+
+class _Pooled:
+    """Pure steps in forked worker processes: ``ordered`` keeps at most ``AHEAD`` items in flight, so
+    work ``submit``ted later does not wait behind the whole file."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+
+    def ordered(self, step: Callable[[_In], _Out], items: Iterable[_In]) -> Iterator[_Out]:
+        flying: deque[Any] = deque()
+        for item in items:
+            flying.append(self.pool.apply_async(step, (item,)))
+            if len(flying) >= AHEAD:
+                yield flying.popleft().get()
+        while flying:
+            yield flying.popleft().get()
+
+    def submit(self, step: Callable[[_In], _Out], item: _In) -> Callable[[], _Out]:
+        return self.pool.apply_async(step, (item,)).get  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _runner(workers: int) -> Iterator[_Inline | _Pooled]:
+    if workers < 1:
+        yield _Inline()
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield _Pooled(pool)
+
+
+@contextmanager
+def _sqlite_cache() -> Iterator[None]:
+    """A bigger SQLite page cache while the import writes, and reads through a memory map (the records and
+    indexes it touches are spread over the file)."""
+    real = connections["default"]
+    if real.vendor != "sqlite":
+        yield
+        return
+    with real.cursor() as cursor:
+        before = {}
+        for name, value in (("cache_size", -IMPORT_CACHE_KIB), ("mmap_size", IMPORT_MMAP_BYTES)):
+            cursor.execute(f"PRAGMA {name}")
+            row = cursor.fetchone()  # none for mmap_size on a database in memory
+            if row is not None:
+                before[name] = int(row[0])
+                cursor.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        with real.cursor() as cursor:
+            for name, value in before.items():
+                cursor.execute(f"PRAGMA {name} = {value}")
+
+
 def _workers(asked: int | None, size: int) -> int:
     if asked is not None:
         return asked
-    return min(2, os.cpu_count() or 1) if size > PARALLEL_BYTES else 0
+    # One process per CPU: this one (the database work) and the rest cleaning, grading and judging.
+    return max(1, min(2, (os.cpu_count() or 1) - 1)) if size > PARALLEL_BYTES else 0
 
 
 @dataclass(frozen=True)
@@ -224,6 +320,11 @@ class _Prepared:
     fields: dict[str, Any]
     record: Normalised | None
     keys: frozenset[str] = frozenset()
+    rejections: list[dict[str, str]] = field(default_factory=list)  # of a rejected row
+
+
+class Dumped(str):
+    """A JSON column's value already encoded (by a worker process): ``_insert`` writes it as it is."""
 
 
 # What the pure stage needs; set before the worker processes fork (they inherit it).
@@ -242,22 +343,25 @@ def _prepare(number: int, raw: Mapping[str, str]) -> _Prepared:
     values = result.values
     fields: dict[str, Any] = {name: values.get(name, "") or "" for name in LEAD_FIELDS}
     fields["id"] = uuid.uuid4()
-    fields["extra"] = {key: str(value)[:500] for key, value in list(result.extra.items())[:50]} | {"import_row": number}
-    fields["cleaning_changes"] = [asdict(change) for change in result.changes]
+    extra = {key: str(value)[:500] for key, value in list(result.extra.items())[:50]} | {"import_row": number}
+    fields["extra"] = Dumped(json.dumps(extra))
+    fields["cleaning_changes"] = Dumped(json.dumps([asdict(change) for change in result.changes]))
     fields["phone_e164"] = values["phone"] if values.get("phone", "").startswith("+") else ""
     fields["phone"] = result.phone_raw.strip()[:40] or values.get("phone", "")
+    rejections = [{"rule": r.rule, "field": r.field, "reason": str(r.reason)} for r in result.rejections]
     if not result.accepted:
         fields["status"] = LeadStatus.REJECTED.value
-        fields["rejections"] = [{"rule": r.rule, "field": r.field, "reason": str(r.reason)} for r in result.rejections]
+        fields["rejections"] = Dumped(json.dumps(rejections))
     graded = grading.grade(values, channel=info, config=grading_config)
     fields["score"], fields["grade"] = graded.score, graded.grade
-    fields["grade_reasons"] = [{"why": str(why), "points": points} for why, points in graded.contributions]
+    fields["grade_reasons"] = Dumped(json.dumps([{"why": str(why), "points": p} for why, p in graded.contributions]))
     record = None
     if result.accepted:
         record = normalise(DedupRecord(id=f"lead:{fields['id']}", name=fields["name"], company=fields["company"],
                                        phone=fields["phone_e164"] or fields["phone"], email=fields["email"],
                                        city=fields["city"]))  # fmt: skip
-    return _Prepared(number, fields, record, frozenset(blocking_keys(record)) if record is not None else frozenset())
+    keys = frozenset(blocking_keys(record)) if record is not None else frozenset()
+    return _Prepared(number, fields, record, keys, rejections if not result.accepted else [])
 
 
 def _lead(pipeline: _Pipeline, prepared: _Prepared, now: Any) -> dict[str, Any]:
@@ -269,16 +373,6 @@ def _lead(pipeline: _Pipeline, prepared: _Prepared, now: Any) -> dict[str, Any]:
     if lead.get("status") == LeadStatus.REJECTED:
         lead["rejected_at"] = now
     return lead
-
-
-def _prepared(rows: Iterator[tuple[int, dict[str, str]]], workers: int) -> Iterator[list[_Prepared]]:
-    """The rows cleaned and graded, ``BATCH`` at a time; with workers, in processes ahead of the database work."""
-    chunks = _chunked(rows, 500)
-    if workers <= 1:
-        yield from _regrouped(_prepare_chunk(chunk) for chunk in chunks)
-        return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from _regrouped(pool.imap(_prepare_chunk, list(chunks)))
 
 
 def _chunked(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -322,14 +416,19 @@ def _assign(pipeline: _Pipeline, lead: dict[str, Any], now: Any) -> tuple[str, d
     return LeadEventKind.POOLED, data
 
 
-def _batch(pipeline: _Pipeline, rows: list[_Prepared], report: ImportReport, max_errors: int) -> None:
-    """Duplicate check, assignment and inserts of one batch of prepared rows."""
+def _write_batch(
+    pipeline: _Pipeline,
+    rows: list[_Prepared],
+    judged: Callable[[], list[list[check.Found]]],
+    report: ImportReport,
+    max_errors: int,
+) -> None:
+    """Assignment and inserts of one batch of prepared rows, with the duplicate check's findings."""
     now = timezone.now()
     report.rows += len(rows)
     leads = [_lead(pipeline, row, now) for row in rows]
     accepted = [(lead, row) for lead, row in zip(leads, rows, strict=True) if row.record is not None]
-    found = find_duplicates([row.record for _lead, row in accepted if row.record is not None],
-                            keys=[row.keys for _lead, row in accepted], among_themselves=True)  # fmt: skip
+    found = judged()
     candidates: list[dict[str, Any]] = []
     flagged: dict[uuid.UUID, int] = {}
     for (lead, _row), matches in zip(accepted, found, strict=True):
@@ -344,7 +443,7 @@ def _batch(pipeline: _Pipeline, rows: list[_Prepared], report: ImportReport, max
     for row, lead in zip(rows, leads, strict=True):
         events.append(_event(lead, LeadEventKind.CREATED, actor_id, now, source))
         if row.record is None:
-            rejections = lead["rejections"]
+            rejections = row.rejections
             events.append(_event(lead, LeadEventKind.REJECTED, actor_id, now, {"rules": rejections}))
             report.rejected += 1
             if len(report.errors) < max_errors:
@@ -363,7 +462,7 @@ def _batch(pipeline: _Pipeline, rows: list[_Prepared], report: ImportReport, max
     report.lead_ids.extend(lead["id"] for lead in leads)
 
 
-def _candidate(lead_id: uuid.UUID, match: Found, now: Any) -> dict[str, Any]:
+def _candidate(lead_id: uuid.UUID, match: check.Found, now: Any) -> dict[str, Any]:
     other = {Kind.LEAD: "other_lead_id", Kind.CUSTOMER: "customer_id", Kind.CONTACT: "contact_id"}[Kind(match.kind)]
     return {"lead_id": lead_id, "kind": match.kind, other: match.record_id, "score": match.score,
             "reason": match.reason, "detail": match.detail, "created_at": now, "updated_at": now}  # fmt: skip
@@ -386,19 +485,16 @@ def _insert(model: type[models.Model], objects: Sequence[Mapping[str, Any]]) -> 
         for field in model._meta.concrete_fields
         if not (field.primary_key and isinstance(field, models.AutoField))
     ]
-    converters = [_converter(field) for field in fields]
-    defaults = [field.get_default() for field in fields]
     table = bulk.Table(model._meta.db_table, tuple(str(field.column) for field in fields), ())
-    names = [field.attname for field in fields]
-    rows = [
-        tuple(
-            value if convert is None else convert(value)
-            for convert, value in zip(
-                converters, [row.get(name, default) for name, default in zip(names, defaults, strict=True)], strict=True
-            )
-        )
-        for row in objects
-    ]
+    defaults = {field.attname: field.get_default() for field in fields}
+    values_of = operator.itemgetter(*defaults)
+    converted = [(at, convert) for at, field in enumerate(fields) if (convert := _converter(field)) is not None]
+    rows = []
+    for row in objects:
+        values = list(values_of(defaults | dict(row)))
+        for at, convert in converted:
+            values[at] = convert(values[at])
+        rows.append(tuple(values))
     bulk.write(table, rows)
 
 
@@ -419,6 +515,8 @@ def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     seen: dict[int, tuple[Any, Any]] = {}
 
     def convert(value: Any) -> Any:
+        if type(value) is Dumped:
+            return str(value)
         known = seen.get(id(value))
         if known is not None and known[0] is value:
             return known[1]

@@ -12,10 +12,11 @@ of durations per step and summarised with numpy.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import numpy as np
 from django.db.models import (
@@ -41,7 +42,6 @@ from django.utils.translation import gettext as _
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, Team, User
 from guanxi.contracts.models import SOLD, Order
-from guanxi.core.dates import day_start
 from guanxi.core.errors import field_error
 from guanxi.leads.models import Channel, ChannelCost, Lead, LeadStatus
 
@@ -99,12 +99,27 @@ def ratio(
     return (Decimal(numerator) / Decimal(denominator)).quantize(places)
 
 
+def local_day_start(day: date) -> datetime:
+    """The start of ``day`` in the reader's time zone, as the lead list's "created from/to" read it."""
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def worked_q(actor: User) -> Q | None:
+    """The leads the actor works with: their data scope, not the pool leads they may only see to claim them.
+
+    None means none at all. The reports count these, and so does the lead list when asked for a funnel step.
+    """
+    return access.visible_q(actor, Lead, for_change=True)
+
+
 def _cohort(actor: User, start: date, end: date) -> QuerySet[Lead]:
     """Leads created in the window that the actor works with (their data scope, not the pool they may claim)."""
-    q = access.visible_q(actor, Lead, for_change=True)
+    q = worked_q(actor)
     if q is None:
         return Lead.objects.none()
-    return Lead.objects.filter(q, created_at__gte=day_start(start), created_at__lt=day_start(end + timedelta(days=1)))
+    return Lead.objects.filter(
+        q, created_at__gte=local_day_start(start), created_at__lt=local_day_start(end + timedelta(days=1))
+    )
 
 
 def can_see_money(actor: User) -> bool:
@@ -132,6 +147,8 @@ class ChannelValue:
     cost_per_lead: Decimal | None
     cost_per_customer: Decimal | None
     roi: Decimal | None
+    # leads, converted → the lead-list query string that shows the leads behind the number
+    drill: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -183,8 +200,16 @@ def _revenue_by_channel(cohort: QuerySet[Lead]) -> dict[Any, tuple[Decimal, Deci
     return {row["channel_id"]: (Decimal(row["revenue"]), Decimal(row["order_cost"])) for row in rows}
 
 
+def _value_drill(channel: Channel | None, start: date, end: date) -> dict[str, str]:
+    where = funnel_filters(by="channel", key=str(channel.pk) if channel else "total", start=start, end=end)
+    return {"leads": urlencode({**where, "reached": "new"}), "converted": urlencode({**where, "reached": "converted"})}
+
+
 def _value_row(
-    channel: Channel | None, counts: dict[str, int], money: tuple[Decimal, Decimal, Decimal] | None
+    channel: Channel | None,
+    counts: dict[str, int],
+    money: tuple[Decimal, Decimal, Decimal] | None,
+    drill: dict[str, str],
 ) -> ChannelValue:
     revenue = profit = cost = None
     if money is not None:
@@ -205,6 +230,7 @@ def _value_row(
         cost_per_lead=ratio(cost, counts["leads"]),
         cost_per_customer=ratio(cost, counts["converted"]),
         roi=ratio(None if profit is None or cost is None else profit - cost, cost, places=Decimal("0.0001")),
+        drill=drill,
     )
 
 
@@ -241,7 +267,7 @@ def channel_value(
         if money:
             rev, order_cost = revenue.get(channel.pk, (ZERO, ZERO))
             row_money = (rev, order_cost, costs.get(channel.pk, ZERO))
-        rows.append(_value_row(channel, counts.get(channel.pk, empty), row_money))
+        rows.append(_value_row(channel, counts.get(channel.pk, empty), row_money, _value_drill(channel, low, high)))
     total_counts = {key: sum(getattr(row, key) for row in rows) for key in empty}
     total_money = None
     if money:
@@ -251,7 +277,11 @@ def channel_value(
             sum((row.cost or ZERO for row in rows), ZERO),
         )
     return ChannelValueReport(
-        start=low, end=high, money=money, rows=rows, total=_value_row(None, total_counts, total_money)
+        start=low,
+        end=high,
+        money=money,
+        rows=rows,
+        total=_value_row(None, total_counts, total_money, _value_drill(None, low, high)),
     )
 
 
@@ -284,6 +314,8 @@ class FunnelRow:
     time_new: StepTime
     time_contacted: StepTime
     time_qualified: StepTime
+    # column (created, contacted, qualified, converted, rejected, recycled) → lead-list query string
+    drill: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -300,6 +332,36 @@ REACHED = {
     "qualified": Q(qualified_at__isnull=False) | Q(converted_at__isnull=False),
     "converted": Q(status=LeadStatus.CONVERTED),
 }
+# The funnel's steps in order; every lead reached the first.
+STEPS: tuple[str, ...] = ("new", *REACHED)
+
+
+def reached_q(step: str) -> Q:
+    """Leads that reached ``step`` of the funnel, whether or not they went further (the funnel's own count)."""
+    if step not in STEPS:
+        raise field_error("reached", _("Choose new, contacted, qualified or converted."))
+    return REACHED.get(step, Q())
+
+
+def funnel_filters(*, by: str, key: str, start: date, end: date) -> dict[str, str]:
+    """The lead-list filters (query parameters) for the leads of one funnel row: its group and window.
+
+    ``key`` is the row's key: a channel, owner or team id, "" for none (the pool, no team), "total" for all.
+    With ``reached=<step>`` added, the list shows exactly the leads the row counts at that step.
+    """
+    where = {"created_from": start.isoformat(), "created_to": end.isoformat()}
+    if key != "total":
+        where[f"{by}_id"] = key or "none"
+    return where
+
+
+def _drill(by: str, key: str, start: date, end: date) -> dict[str, str]:
+    """Each column of a funnel row → the query string of the lead list that shows the leads it counts."""
+    where = funnel_filters(by=by, key=key, start=start, end=end)
+    links = {"created" if step == "new" else step: urlencode({**where, "reached": step}) for step in STEPS}
+    for status in (LeadStatus.REJECTED, LeadStatus.RECYCLED):
+        links[str(status)] = urlencode({**where, "reached": "new", "status": str(status)})
+    return links
 
 
 class DaysBetween(Func):
@@ -365,7 +427,9 @@ def _labels(group: str, keys: list[Any]) -> dict[str, str]:
     return named
 
 
-def _funnel_row(key: str, label: str, counts: dict[str, int], times: dict[tuple[str, str], StepTime]) -> FunnelRow:
+def _funnel_row(
+    key: str, label: str, counts: dict[str, int], times: dict[tuple[str, str], StepTime], drill: dict[str, str]
+) -> FunnelRow:
     none = StepTime(leads=0, mean_days=None, median_days=None)
     places = Decimal("0.0001")
     return FunnelRow(
@@ -384,6 +448,7 @@ def _funnel_row(key: str, label: str, counts: dict[str, int], times: dict[tuple[
         time_new=times.get((key, "new"), none),
         time_contacted=times.get((key, "contacted"), none),
         time_qualified=times.get((key, "qualified"), none),
+        drill=drill,
     )
 
 
@@ -412,14 +477,19 @@ def funnel(
     total = cohort.order_by().aggregate(**aggregates)
     times = _step_times(cohort, group)
     labels = _labels(by, [row[group] for row in grouped])
-    rows = [_funnel_row(str(row[group] or ""), labels.get(str(row[group] or ""), "?"), row, times) for row in grouped]
+    rows = []
+    for row in grouped:
+        key = str(row[group] or "")
+        rows.append(_funnel_row(key, labels.get(key, "?"), row, times, _drill(by, key, low, high)))
     rows.sort(key=lambda row: (-row.created, row.label))
-    return FunnelReport(start=low, end=high, by=by, rows=rows, total=_funnel_row("total", _("All leads"), total, times))
+    total_row = _funnel_row("total", _("All leads"), total, times, _drill(by, "total", low, high))
+    return FunnelReport(start=low, end=high, by=by, rows=rows, total=total_row)
 
 
 __all__ = [
     "GROUPS",
     "PERIODS",
+    "STEPS",
     "ChannelValue",
     "ChannelValueReport",
     "FunnelReport",
@@ -428,6 +498,9 @@ __all__ = [
     "can_see_money",
     "channel_value",
     "funnel",
+    "funnel_filters",
     "ratio",
+    "reached_q",
     "report_window",
+    "worked_q",
 ]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import access
@@ -16,6 +15,7 @@ from guanxi.accounts.models import User
 from guanxi.core.errors import NotFound, field_error
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.customers.models import Customer
+from guanxi.leads import reports
 from guanxi.leads.models import OPEN_STATUSES, Channel, Lead, LeadEvent
 
 LEAD_ORDERING = Ordering(
@@ -24,6 +24,7 @@ LEAD_ORDERING = Ordering(
 )
 TIMELINE_LIMIT = 200
 MIN_PHONE_DIGITS = 3
+NONE: Literal["none"] = "none"  # owner_id / team_id: leads without one (the pool; no team)
 
 
 def leads_visible(*, actor: Any) -> QuerySet[Lead]:
@@ -50,10 +51,6 @@ def lead_search_q(q: str) -> Q:
     return found
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-
-
 def lead_list(
     *,
     actor: Any,
@@ -61,15 +58,25 @@ def lead_list(
     status: str = "",
     grades: Sequence[str] = (),
     channel_id: Any = None,
-    owner_id: int | None = None,
-    team_id: int | None = None,
+    owner_id: int | Literal["none"] | None = None,
+    team_id: int | Literal["none"] | None = None,
     pool: bool = False,
     created_from: date | None = None,
     created_to: date | None = None,
     duplicate_state: str | None = None,
+    reached: str | None = None,
 ) -> QuerySet[Lead]:
-    """The leads the actor sees (``pool``: only those the actor could claim now), filtered."""
+    """The leads the actor sees (``pool``: only those the actor could claim now), filtered.
+
+    ``owner_id``/``team_id`` ``"none"``: leads without owner (in a pool) or without team. ``reached``: a
+    funnel step (new, contacted, qualified, converted) — the leads the actor works with that reached it,
+    counted as the funnel counts them (``reports.reached_q``), so a funnel number and its list agree.
+    """
     qs = pool_leads(actor=actor) if pool else leads_visible(actor=actor)
+    if reached is not None:
+        step = reports.reached_q(reached)
+        worked = reports.worked_q(actor)
+        qs = qs.none() if worked is None else qs.filter(worked).filter(step)
     if q:
         qs = qs.filter(lead_search_q(q))
     if status:
@@ -78,14 +85,20 @@ def lead_list(
         qs = qs.filter(grade__in=list(grades))
     if channel_id is not None:
         qs = qs.filter(channel_id=channel_id)
-    if owner_id is not None:
+    if owner_id == NONE:
+        qs = qs.filter(owner__isnull=True)
+    elif isinstance(owner_id, int):
         qs = qs.filter(owner_id=owner_id)
-    if team_id is not None:
+    if team_id == NONE:
+        qs = qs.filter(team__isnull=True)
+    elif isinstance(team_id, int):
         qs = qs.filter(team_id=team_id)
-    if created_from is not None:
-        qs = qs.filter(created_at__gte=_day_start(created_from))
-    if created_to is not None:
-        qs = qs.filter(created_at__lt=_day_start(created_to) + timedelta(days=1))
+    # Days are clamped to the reports' 1900–2999 (no lead lies outside; year 1 or 9999 would overflow in UTC).
+    if created_from is not None and created_from > reports.EARLIEST:
+        qs = qs.filter(created_at__gte=reports.local_day_start(min(created_from, reports.LATEST)))
+    if created_to is not None and created_to < reports.LATEST:
+        day_after = max(created_to, reports.EARLIEST) + timedelta(days=1)
+        qs = qs.filter(created_at__lt=reports.local_day_start(day_after))
     if duplicate_state is not None:
         qs = qs.filter(duplicate_state=duplicate_state)
     return qs

@@ -26,11 +26,14 @@ from guanxi.customers.models import Customer, Interaction
 from guanxi.customers.services.contacts import contact_create
 from guanxi.customers.services.interactions import interaction_log
 from guanxi.customers.services.profile import customer_create
-from guanxi.leads import assignment, cleaning, grading
+from guanxi.leads import assignment, cleaning, duplicates, grading
+from guanxi.leads.check import lead_record
 from guanxi.leads.duplicates import lead_duplicates_check
 from guanxi.leads.models import (
     OPEN_STATUSES,
     Channel,
+    DedupKey,
+    DuplicateState,
     Lead,
     LeadEvent,
     LeadEventKind,
@@ -400,7 +403,31 @@ def lead_update(*, actor: User, lead: Lead, version: int | None, **fields: str) 
     updated = record_update(actor=actor, instance=locked, changes=changes, expected_version=locked.version)
     if edited or previous_grade != updated.grade:
         _event(updated, LeadEventKind.EDITED, actor, fields=edited, grade_from=previous_grade, grade_to=updated.grade)
+    _duplicates_recheck(actor, updated, edited)
     return updated
+
+
+def _duplicates_recheck(actor: User, lead: Lead, edited: list[str]) -> None:
+    """After an edit of who the lead is: its keys follow the edit and, while it is open, it is checked again.
+
+    A lead linked to a customer stays linked and a converted one keeps its customer (only their keys
+    move, so later leads find them by the new values). Otherwise the check runs as at entry: candidates
+    found → *possible duplicate* (also after an earlier "not a duplicate": the lead is someone else now);
+    none found → the stale candidates are gone and a *possible duplicate* is no longer one.
+    """
+    if not {"name", "company", "phone", "email", "city"}.intersection(edited):
+        return  # not who the lead is: the candidates still hold
+    if lead.merged_into_id is not None or lead.status not in (*OPEN_STATUSES, LeadStatus.CONVERTED):
+        return  # merged or rejected leads are never candidates
+    if lead.status == LeadStatus.CONVERTED or lead.duplicate_state in (DuplicateState.LINKED, DuplicateState.MERGED):
+        duplicates.keys_write(DedupKey.Kind.LEAD, [(lead.pk, lead_record(lead))])
+        return
+    previous = lead.duplicate_state
+    if lead_duplicates_check(actor=actor, lead=lead) or previous != DuplicateState.SUSPECTED:
+        return
+    Lead.objects.filter(pk=lead.pk).update(duplicate_state=DuplicateState.NONE)
+    lead.duplicate_state = DuplicateState.NONE
+    _event(lead, LeadEventKind.DUPLICATE, actor, candidates=0)
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -19,6 +19,8 @@ from guanxi.leads.models import LeadStatus
 MAX_ID = 2**63 - 1  # the largest key the databases store
 
 DuplicateFilter = Literal["none", "suspected", "merged", "linked", "dismissed"]
+FunnelStep = Literal["new", "contacted", "qualified", "converted"]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class LeadFilters(InputSchema):
@@ -26,12 +28,17 @@ class LeadFilters(InputSchema):
     status: LeadStatus | None = None
     grade: list[str] = Field(default_factory=list, max_length=8, description="One or more grades (A, B, …)")
     channel_id: UUID | None = None
-    owner_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    team_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    owner_id: RecordId | Literal["none"] | None = Field(default=None, description="A user's id; 'none': in a pool")
+    team_id: RecordId | Literal["none"] | None = Field(default=None, description="A team's id; 'none': no team")
     pool: bool = Field(default=False, description="Only the leads the caller may claim now from their team's pool")
     created_from: date | None = None
     created_to: date | None = None
     duplicate_state: DuplicateFilter | None = None
+    reached: FunnelStep | None = Field(
+        default=None,
+        description="Leads the caller works with that reached this funnel step (and maybe went further), "
+        "counted as the leads funnel counts them",
+    )
     ordering: str = Field(
         default="", max_length=40, description="created_at, updated_at or score; '-' descending (default -created_at)"
     )
@@ -51,6 +58,7 @@ class LeadFilters(InputSchema):
             "created_from": self.created_from,
             "created_to": self.created_to,
             "duplicate_state": None if state is None else ("" if state == "none" else state),
+            "reached": self.reached,
         }
 
 

@@ -29,7 +29,7 @@ from guanxi.core.forms import PageForm, add_domain_errors, form_write
 from guanxi.core.pages import actor_of
 from guanxi.leads import channels, cleaning, reports
 from guanxi.leads.api.channels import form_path
-from guanxi.leads.models import Channel, ChannelKind, LeadStatus
+from guanxi.leads.models import Channel, ChannelKind
 
 PERIOD_CHOICES = (
     ("month", gettext_lazy("Month")),
@@ -234,17 +234,14 @@ def _errors_by_path(exc: InvalidInput) -> list[str]:
 
 def _value_table(actor: Any, window: dict[str, Any]) -> dict[str, Any]:
     report = reports.channel_value(actor=actor, **window)
-    span = {"created_from": report.start.isoformat(), "created_to": report.end.isoformat()}
     rows = [
         {
             "row": row,
-            "leads_url": lead_list_url(channel=row.channel_id, **span),
-            "converted_url": lead_list_url(channel=row.channel_id, status=LeadStatus.CONVERTED, **span),
             "detail_url": reverse("leads:channel-detail", args=[row.channel_id]) if row.channel_id else "",
         }
         for row in report.rows
     ]
-    return {"value": report, "value_rows": rows, "value_total_url": lead_list_url(**span)}
+    return {"value": report, "value_rows": rows}
 
 
 # --- channel pages ---------------------------------------------------------------------------------------------
@@ -294,7 +291,7 @@ def _detail(request: HttpRequest, channel: Channel, *, status: int = 200, **form
         "costs": channels.channel_costs(actor=actor, channel=channel)[:200],
         "form_url": request.build_absolute_uri(form_path(channel)),
         "tab": forms_.get("tab", "rules"),
-        "leads_url": lead_list_url(channel=channel.pk),
+        "leads_url": lead_list_url(channel_id=channel.pk),
     }
     return render(request, "leads/channel_detail.html", context, status=status)
 
@@ -455,15 +452,6 @@ def _first_segment(exc: InvalidInput) -> InvalidInput:
 # --- the dashboard -----------------------------------------------------------------------------------------------
 
 
-def _funnel_links(row: reports.FunnelRow, by: str, span: dict[str, str]) -> dict[str, str]:
-    group = {"channel": "channel", "owner": "owner", "team": "team"}[by]
-    where = {group: row.key or "none"} if row.key != "total" else {}
-    return {
-        "created": lead_list_url(**where, **span),
-        **{status: lead_list_url(**where, status=status, **span) for status in LeadStatus.values},
-    }
-
-
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dashboard_view(request: HttpRequest) -> HttpResponse:
@@ -480,16 +468,16 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         window = {"period": "month", "start": None, "end": None}
         board = reports.funnel(actor=actor, by=by, **window)
         value = _value_table(actor, window)
-    span = {"created_from": board.start.isoformat(), "created_to": board.end.isoformat()}
     total = board.total
+    lead_list = reverse("leads:lead-list")
     chart = {
         "steps": [
-            {"name": str(label), "value": number, "url": url}
-            for label, number, url in (
-                (_("New"), total.created, lead_list_url(**span)),
-                (_("Contacted"), total.contacted, lead_list_url(status=LeadStatus.CONTACTED, **span)),
-                (_("Qualified"), total.qualified, lead_list_url(status=LeadStatus.QUALIFIED, **span)),
-                (_("Converted"), total.converted, lead_list_url(status=LeadStatus.CONVERTED, **span)),
+            {"name": str(label), "value": number, "url": f"{lead_list}?{total.drill[column]}"}
+            for label, number, column in (
+                (_("New"), total.created, "created"),
+                (_("Contacted"), total.contacted, "contacted"),
+                (_("Qualified"), total.qualified, "qualified"),
+                (_("Converted"), total.converted, "converted"),
             )
         ],
         "labels": {"leads": _("Leads")},
@@ -498,7 +486,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "period_form": period,
         "by": by,
         "board": board,
-        "funnel_rows": [(row, _funnel_links(row, by, span)) for row in [*board.rows, board.total]],
+        "funnel_rows": [(row, row.drill) for row in [*board.rows, board.total]],
         "chart_data": chart,
         "can_manage": access.has_perm(actor, Perm.MANAGE_LEADS),
         **value,

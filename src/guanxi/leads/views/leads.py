@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from guanxi.core.forms import PageForm, add_domain_errors
 from guanxi.core.pages import HtmxHttpRequest, actor_of
 from guanxi.customers.models import Channel as InteractionChannel
 from guanxi.customers.models import Outcome
-from guanxi.leads import duplicates, selectors, services
+from guanxi.leads import duplicates, reports, selectors, services
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS
 from guanxi.leads.models import (
     OPEN_STATUSES,
@@ -39,6 +39,13 @@ from guanxi.leads.models import (
 
 PAGE_SIZE = 25
 GRADES = ("A", "B", "C", "D")
+# The lead list's "reached" filter: the funnel's steps, with the leads dashboard's names for them.
+FUNNEL_STEPS = (
+    ("new", gettext_lazy("New")),
+    ("contacted", gettext_lazy("Contacted")),
+    ("qualified", gettext_lazy("Qualified")),
+    ("converted", gettext_lazy("Converted")),
+)
 TEXTAREA_FIELDS = {"message"}
 MAX_LENGTHS = {name: getattr(Lead._meta.get_field(name), "max_length", None) or 200 for name in LEAD_FIELDS}
 
@@ -125,6 +132,11 @@ def _int(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 18 else None
 
 
+def _id_or_none(raw: str) -> int | Literal["none"] | None:
+    """An id, or ``"none"`` for the leads without one (owner: in a pool; team: no team)."""
+    return selectors.NONE if raw == selectors.NONE else _int(raw)
+
+
 def _uuid(raw: str) -> UUID | None:
     try:
         return UUID(raw) if raw else None
@@ -137,18 +149,20 @@ def _list_filters(request: HttpRequest) -> dict[str, Any]:
     get = request.GET
     status = get.get("status", "")
     duplicate = get.get("duplicate_state", "")
+    reached = get.get("reached", "")
     duplicate_states = {str(value) or "none": str(value) for value, _label in DuplicateState.choices}
     return {
         "q": get.get("q", "")[:200].replace("\x00", ""),
         "status": status if status in LeadStatus.values else "",
         "grades": [grade for grade in get.getlist("grade") if grade in GRADES],
         "channel_id": _uuid(get.get("channel_id", "")),
-        "owner_id": _int(get.get("owner_id", "")),
-        "team_id": _int(get.get("team_id", "")),
+        "owner_id": _id_or_none(get.get("owner_id", "")),
+        "team_id": _id_or_none(get.get("team_id", "")),
         "pool": get.get("pool") in {"1", "true", "on"},
         "created_from": _date(get.get("created_from", "")),
         "created_to": _date(get.get("created_to", "")),
         "duplicate_state": duplicate_states.get(duplicate),
+        "reached": reached if reached in reports.STEPS else None,
     }
 
 
@@ -166,6 +180,14 @@ def _query(filters: dict[str, Any], order: str) -> str:
     return urlencode([*pairs, ("ordering", order)])
 
 
+def _teams(owners: list[User], chosen: int | str | None) -> list[tuple[int, str]]:
+    """The teams of the people leads may be handed to, by name (and the chosen one, should it have nobody)."""
+    names = {owner.team.pk: owner.team.name for owner in owners if owner.team is not None}
+    if isinstance(chosen, int) and chosen not in names:
+        names[chosen] = _("Team %(id)s") % {"id": chosen}
+    return sorted(names.items(), key=lambda item: item[1])
+
+
 @login_required
 def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
     actor = actor_of(request)
@@ -175,6 +197,7 @@ def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
     page = selectors.lead_page(
         actor=actor, order=order, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None, **filters
     )
+    owners = list(selectors.assignee_choices())
     context = {
         "leads": page["items"],
         "next_cursor": page["next_cursor"],
@@ -184,8 +207,10 @@ def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": LeadStatus.choices,
         "grades": GRADES,
         "duplicate_states": [(str(value) or "none", label) for value, label in DuplicateState.choices],
+        "steps": FUNNEL_STEPS,
         "channels": list(selectors.channel_choices(active_only=False)),
-        "owners": list(selectors.assignee_choices()),
+        "owners": owners,
+        "teams": _teams(owners, filters["team_id"]),
         "chosen_duplicate": "" if filters["duplicate_state"] is None else (filters["duplicate_state"] or "none"),
     }
     if request.htmx and not request.htmx.history_restore_request:
