@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -84,8 +85,9 @@ def keys_write(kind: str, records: Iterable[tuple[uuid.UUID, DedupRecord]], *, r
 
 
 def keys_insert(kind: str, records: Iterable[tuple[uuid.UUID, Iterable[str]]]) -> int:
-    """Store keys already computed (records known to have none yet)."""
-    rows = [(kind, _db_uuid(pk), key) for pk, keys in records for key in keys]
+    """Store keys already computed (records known to have none yet); in key order, so that neighbouring
+    rows go to neighbouring places of the key index."""
+    rows = sorted(((kind, _db_uuid(pk), key) for pk, keys in records for key in keys), key=itemgetter(2))
     bulk.write(bulk.Table.of(DedupKey, ["kind", "record_id", "key"]), rows)
     return len(rows)
 
