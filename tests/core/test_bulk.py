@@ -11,7 +11,6 @@ from django.db import IntegrityError, connection, transaction
 
 from guanxi.core import bulk
 from guanxi.insights.models import CustomerValue
-from guanxi.insights.services import _db_key
 
 pytestmark = pytest.mark.django_db
 DUPLICATE = (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError)  # bulk.write uses the driver's cursor
@@ -26,7 +25,7 @@ def _indexes() -> dict[str, bool]:
 
 def _rows(customers: list[object], profit: float) -> list[tuple[object, ...]]:
     day = date(2026, 11, 1).isoformat() if connection.vendor == "sqlite" else date(2026, 11, 1)
-    return [(_db_key(customer.pk), day, profit, 1) for customer in customers]  # type: ignore[attr-defined]
+    return [(bulk.db_uuid(customer.pk), day, profit, 1) for customer in customers]  # type: ignore[attr-defined]
 
 
 def test_rewrite_replaces_every_row_and_keeps_the_indexes(records) -> None:

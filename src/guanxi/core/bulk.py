@@ -8,9 +8,11 @@ without maintaining its indexes row by row.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,16 @@ class Table:
         ]
         fixed = tuple(field.get_db_prep_save(field.get_default(), connection) for field in rest)
         return cls(model._meta.db_table, (*columns, *(str(field.column) for field in rest)), fixed)
+
+
+def db_uuid(value: uuid.UUID) -> Any:
+    """A UUID as the backend stores it (SQLite: 32 hex characters; PostgreSQL: the UUID)."""
+    return value.hex if connection.vendor == "sqlite" else value
+
+
+def db_date(value: date) -> Any:
+    """A date as the backend stores it (SQLite: ISO text; PostgreSQL: the date)."""
+    return value.isoformat() if connection.vendor == "sqlite" else value
 
 
 def write(table: Table, rows: list[tuple[Any, ...]]) -> None:

@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from guanxi.core import bulk
@@ -483,11 +483,6 @@ def clv_summary_days(days: datasets.PurchaseDays, size: int, today: int) -> tupl
     return frequency, recency, age, monetary
 
 
-def _db_key(value: Any) -> Any:
-    """A UUID key as the backend stores it (SQLite: 32 hex characters; PostgreSQL: the UUID)."""
-    return value.hex if connection.vendor == "sqlite" else value
-
-
 def _write(
     run: ValueRun,
     index: datasets.CustomerIndex,
@@ -529,7 +524,7 @@ def _write(
         Array("tenure_days", tenure, "whole", nullable=True),
         Array("next_purchase_on", next_purchase, "day"),
     ]  # fmt: skip
-    constants = {"run": _db_key(run.pk), "as_of": run.as_of.isoformat() if connection.vendor == "sqlite" else run.as_of}
+    constants = {"run": bulk.db_uuid(run.pk), "as_of": bulk.db_date(run.as_of)}
     table = bulk.Table.of(CustomerValue, [*(array.field for array in arrays), *constants])
     with transaction.atomic(), bulk.rewrite(table) as target:
         bulk.write_arrays(CustomerValue, target, arrays, constants)

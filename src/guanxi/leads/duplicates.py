@@ -68,10 +68,6 @@ def record_keys(record: DedupRecord) -> set[str]:
 # --- keeping the key table ------------------------------------------------------------------
 
 
-def _db_uuid(value: uuid.UUID) -> Any:
-    return value.hex if connection.vendor == "sqlite" else value
-
-
 def keys_write(kind: str, records: Iterable[tuple[uuid.UUID, DedupRecord]], *, replace: bool = True) -> int:
     """Store the keys of ``records`` (replacing what they had); returns the number of keys written."""
     pairs = list(records)
@@ -79,7 +75,7 @@ def keys_write(kind: str, records: Iterable[tuple[uuid.UUID, DedupRecord]], *, r
         ids = [pk for pk, _record in pairs]
         for start in range(0, len(ids), _LOOKUP_CHUNK):
             DedupKey.objects.filter(kind=kind, record_id__in=ids[start : start + _LOOKUP_CHUNK])._raw_delete("default")
-    rows = [(kind, _db_uuid(pk), key) for pk, record in pairs for key in record_keys(record)]
+    rows = [(kind, bulk.db_uuid(pk), key) for pk, record in pairs for key in record_keys(record)]
     bulk.write(bulk.Table.of(DedupKey, ["kind", "record_id", "key"]), rows)
     return len(rows)
 
@@ -87,7 +83,7 @@ def keys_write(kind: str, records: Iterable[tuple[uuid.UUID, DedupRecord]], *, r
 def keys_insert(kind: str, records: Iterable[tuple[uuid.UUID, Iterable[str]]]) -> int:
     """Store keys already computed (records known to have none yet); in key order, so that neighbouring
     rows go to neighbouring places of the key index."""
-    rows = sorted(((kind, _db_uuid(pk), key) for pk, keys in records for key in keys), key=itemgetter(2))
+    rows = sorted(((kind, bulk.db_uuid(pk), key) for pk, keys in records for key in keys), key=itemgetter(2))
     bulk.write(bulk.Table.of(DedupKey, ["kind", "record_id", "key"]), rows)
     return len(rows)
 
@@ -181,7 +177,7 @@ def dedup_keys_rebuild(*, batch: int = BATCH) -> dict[str, int]:
 
 
 def _write(table: bulk.Table, kind: str, records: Iterable[tuple[Any, DedupRecord]]) -> int:
-    rows = [(kind, _db_uuid(pk), key) for pk, record in records for key in record_keys(record)]
+    rows = [(kind, bulk.db_uuid(pk), key) for pk, record in records for key in record_keys(record)]
     bulk.write(table, rows)
     return len(rows)
 

@@ -100,6 +100,7 @@ class DuplicateState(models.TextChoices):
 class Lead(Versioned):
     """One lead. ``owner`` empty = in the pool of ``team``."""
 
+    # owner, team and channel lead the composite indexes below, which serve their look-ups too.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -107,11 +108,20 @@ class Lead(Versioned):
         blank=True,
         related_name="+",
         verbose_name=_("owner"),
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("team")
+        "accounts.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        db_index=False,
     )
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="leads", verbose_name=_("channel"))
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="leads", verbose_name=_("channel"), db_index=False
+    )
     status = models.CharField(_("status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW)
 
     name = models.CharField(_("name"), max_length=120, blank=True)
@@ -207,7 +217,9 @@ class LeadEventKind(models.TextChoices):
 class LeadEvent(BaseModel):
     """One step in a lead's history (who, when, what); the lead's timeline and the funnel read these."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("lead"))
+    lead = models.ForeignKey(  # leads_event_lead_idx serves it
+        Lead, on_delete=models.CASCADE, related_name="events", verbose_name=_("lead"), db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=LeadEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("by")

@@ -86,7 +86,7 @@ def _event(lead: Lead, kind: str, actor: User | None, **data: Any) -> LeadEvent:
 
 def _rep_loads(team_ids: set[int] | None = None) -> list[assignment.RepLoad]:
     """Every active rep with the number of open leads they hold."""
-    reps = User.objects.filter(is_active=True, team__isnull=False, is_system=False).exclude(role__code="admin")
+    reps = User.objects.filter(is_active=True, team__isnull=False, is_system=False, role__code="rep")
     if team_ids is not None:
         reps = reps.filter(team_id__in=team_ids)
     counts = dict(
@@ -97,7 +97,7 @@ def _rep_loads(team_ids: set[int] | None = None) -> list[assignment.RepLoad]:
     )
     return [
         assignment.RepLoad(rep_id=rep.pk, team_id=int(rep.team_id), active=True, open_leads=counts.get(rep.pk, 0))
-        for rep in reps.filter(role__code="rep").order_by("pk")
+        for rep in reps.order_by("pk")
         if rep.team_id is not None
     ]
 

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import FloatField
 from django.db.models.functions import Cast
 from numpy.typing import NDArray
@@ -129,14 +129,6 @@ def grade_evaluation_due(*, as_of: date) -> bool:
         return False
     last = scheme.evaluations.order_by("-as_of", "-created_at").values_list("as_of", flat=True).first()
     return last is None or last <= as_of - timedelta(days=scheme.evaluate_every_days)
-
-
-def _db_key(value: UUID) -> Any:
-    return value.hex if connection.vendor == "sqlite" else value
-
-
-def _db_date(value: date) -> Any:
-    return value.isoformat() if connection.vendor == "sqlite" else value
 
 
 def _current_grades(index: datasets.CustomerIndex) -> tuple[list[str], IntArray, Any]:
@@ -256,7 +248,7 @@ def _write_grades(
 
     Written from the arrays (``core.bulk.write_arrays``): no Python object per customer on PostgreSQL.
     """
-    constants = {"evaluation": _db_key(evaluation.pk), "as_of": _db_date(evaluation.as_of)}
+    constants = {"evaluation": bulk.db_uuid(evaluation.pk), "as_of": bulk.db_date(evaluation.as_of)}
     labels = (*grades, *(g for g in old_labels if g not in grades), "")
     remap = np.array([labels.index(g) for g in old_labels] or [0], dtype=np.int64)
     before = np.where(old_codes >= 0, remap[np.maximum(old_codes, 0)], len(labels) - 1)
