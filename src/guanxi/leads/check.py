@@ -162,14 +162,21 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 
 def _marks(count: int) -> str:
-    return ", ".join(["%s"] * count)
+    """Parameter marks for the driver itself (``_rows`` bypasses Django's cursor wrapper)."""
+    return ", ".join(["?" if connection.vendor == "sqlite" else "%s"] * count)
 
 
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    """Run a read on the driver's cursor: in debug mode Django's wrapper would also render each statement,
+    with its hundreds of parameters, for the query log."""
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
-        return rows
+    finally:
+        cursor.close()
+    return rows
 
 
 def _hex(value: Any) -> str:
@@ -189,7 +196,7 @@ def _key_members(keys: set[str]) -> dict[str, set[Member]]:
         marks = _marks(len(chunk))
         sql = (
             f'SELECT "key", kind, record_id FROM {table} WHERE "key" IN ({marks}) AND "key" NOT IN '  # noqa: S608 -- names
-            f'(SELECT "key" FROM {table} WHERE "key" IN ({marks}) GROUP BY "key" HAVING COUNT(*) > %s)'
+            f'(SELECT "key" FROM {table} WHERE "key" IN ({marks}) GROUP BY "key" HAVING COUNT(*) > {_marks(1)})'
         )
         for key, kind, record_id in _rows(sql, [*chunk, *chunk, MAX_BLOCK]):
             members.setdefault(key, set()).add((kind, _hex(record_id)))
