@@ -104,6 +104,15 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
         if ctx.user is not None:
             assert response.json()["total"]["created"] == REPORTED[ctx.actor]
 
+    def api_report_grades(ctx: Any) -> None:
+        _channel(ctx)
+        response = ctx.api().get("/api/v1/lead-reports/grades?period=month")
+        assert response.status_code == _status(ctx, 200, managers_only=False)
+        if ctx.user is not None:
+            data = response.json()
+            assert data["total"]["leads"] == REPORTED[ctx.actor]
+            assert [(row["grade"], row["leads"]) for row in data["rows"] if row["leads"]] == [("", REPORTED[ctx.actor])]
+
     def cost_id(ctx: Any, channel: Channel) -> str:
         cost = channel.costs.order_by("created_at").first()
         assert cost is not None
@@ -138,6 +147,7 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
         ),
         ("GET", "/api/v1/lead-reports/channels"): api_report_channels,
         ("GET", "/api/v1/lead-reports/funnel"): api_report_funnel,
+        ("GET", "/api/v1/lead-reports/grades"): api_report_grades,
     }  # fmt: skip
 
     def page_get(name: str, *, managers_only: bool, with_channel: bool = False, expect: str = "") -> Any:
@@ -179,6 +189,7 @@ def checks(visible: dict[str, set[str]], record_keys: list[str]) -> tuple[ApiChe
             return
         assert response.status_code == 200
         assert response.context["board"].total.created == REPORTED[ctx.actor]
+        assert response.context["grades"].total.leads == REPORTED[ctx.actor]
 
     def page_settings(ctx: Any) -> None:
         page_get("leads:settings", managers_only=False)(ctx)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from guanxi.customers.models import Customer, Interaction
 from guanxi.leads import services
-from guanxi.leads.models import Channel, Lead, LeadEventKind, LeadStatus
+from guanxi.leads.models import OPEN, Channel, Lead, LeadEventKind, LeadStatus
+from guanxi.leads.schemas.leads import StatusFilter
 from tests.conftest import Org, Records
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,7 @@ def test_created_dates_far_outside_any_business_list_calmly(org: Org, channel: C
     ancient = day < "1900"
     assert _ids(client.get(f"/api/v1/leads?created_from={day}")) == (set() if not ancient else {str(lead.pk)})
     assert _ids(client.get(f"/api/v1/leads?created_to={day}")) == (set() if ancient else {str(lead.pk)})
+
+
+def test_the_status_filter_knows_every_status_and_open() -> None:
+    assert set(get_args(StatusFilter)) == {*LeadStatus.values, OPEN}

@@ -42,8 +42,8 @@ STRONG = {
 }
 
 
-def test_strong_lead_from_a_referral_gets_an_a() -> None:
-    result = grade(STRONG, {"replied": 1, "form_submitted": 1}, "referral", default_config())
+def test_strong_lead_from_a_free_channel_gets_an_a() -> None:
+    result = grade(STRONG, {"replied": 1, "form_submitted": 1}, "free", default_config())
 
     assert result.grade == "A"
     assert not result.low_value
@@ -52,23 +52,23 @@ def test_strong_lead_from_a_referral_gets_an_a() -> None:
 def test_bare_lead_from_a_bought_list_gets_a_d_flagged_not_worth_a_salespersons_time() -> None:
     lead = {"phone": "+8613800138000", "company_size": "少于10人"}
 
-    result = grade(lead, {}, "purchased_list", default_config())
+    result = grade(lead, {}, ChannelInfo(kind="paid", id="list-2026"), default_config())
 
     assert result.grade == "D"
     assert result.low_value
-    assert result.score == 15 - 10 - 10
+    assert result.score == 15 - 5 - 10
 
 
 def test_contributions_explain_the_score() -> None:
     with translation.override("en"):
-        result = grade(STRONG, {"email_opened": 4}, ChannelInfo(kind="trade_show", id="expo-2026"), default_config())
+        result = grade(STRONG, {"email_opened": 4}, ChannelInfo(kind="self_built", id="expo-2026"), default_config())
         reasons = {str(why): points for why, points in result.contributions}
 
     assert sum(points for _why, points in result.contributions) == result.score
     assert reasons["Phone given"] == 15
     assert reasons["Job title mentions “总”"] == 10
     assert reasons["Industry: 制造业"] == 15
-    assert reasons["Channel: trade_show"] == 15
+    assert reasons["Channel: Self-built"] == 5
     assert reasons["Company size: 200-500人"] == 15
     assert reasons["Emails opened: 4 (at least 3)"] == 5
 
@@ -111,7 +111,7 @@ def test_channel_points_by_id() -> None:
     rule = ChannelPoints({"expo-2026": 30}, by="id", default_points=-5)
     config = GradingConfig(rules=(rule,))
 
-    assert grade({}, {}, ChannelInfo(kind="trade_show", id="expo-2026"), config).score == 30
+    assert grade({}, {}, ChannelInfo(kind="self_built", id="expo-2026"), config).score == 30
     assert grade({}, {}, ChannelInfo(kind="trade_show", id="expo-2025"), config).score == -5
 
 

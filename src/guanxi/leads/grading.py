@@ -155,17 +155,9 @@ def default_config() -> GradingConfig:
                 ("制造业", "汽车", "电子", "医药", "能源", "化工", "manufacturing", "automotive", "electronics"),
                 15,
             ),
-            ChannelPoints(
-                {
-                    "referral": 20,
-                    "trade_show": 15,
-                    "inbound_call": 15,
-                    "web_form": 10,
-                    "wechat": 10,
-                    "ad": 5,
-                    "purchased_list": -10,
-                }
-            ),
+            # By the channel's kind: people who came to us (own website, own events) before free channels
+            # (referrals, directories) before paid ones (ads, bought lists).
+            ChannelPoints({"self_built": 5, "free": 10, "paid": -5}),
             CompanySize(
                 (
                     SizeBand(0, 9, -10),
@@ -230,13 +222,21 @@ def _score_field(rule: Rule, values: Mapping[str, str]) -> tuple[StrOrPromise, i
     return None
 
 
+_KIND_LABELS: Mapping[str, StrOrPromise] = {
+    "self_built": _("Self-built"),
+    "free": _("Free"),
+    "paid": _("Paid"),
+}  # the labels of ``models.ChannelKind`` (the rules engine does not import the models)
+
+
 def _score_other(
     rule: Rule, values: Mapping[str, str], counts: Mapping[str, int], channel: ChannelInfo | None
 ) -> tuple[StrOrPromise, int] | None:
     if isinstance(rule, ChannelPoints):
         key = "" if channel is None else channel.kind if rule.by == "kind" else channel.id
         points = rule.points_by_channel.get(key, rule.default_points)
-        name = key or _("no channel")
+        name = _KIND_LABELS.get(key, key) if rule.by == "kind" else key
+        name = name or _("no channel")
         return (_label(rule, lazy_format(_("Channel: %(channel)s"), {"channel": name})), points) if points else None
     if isinstance(rule, CompanySize):
         size = values.get("company_size") or ""

@@ -87,6 +87,7 @@ class LeadStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.RECYCLED)
+OPEN = "open"  # the lead list's status filter for any of OPEN_STATUSES
 
 
 class DuplicateState(models.TextChoices):

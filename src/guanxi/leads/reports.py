@@ -1,6 +1,7 @@
-"""Lead reports: what each channel brings in (leads, customers, revenue, profit, cost, ROI) and the funnel.
+"""Lead reports: what each channel brings in (leads, customers, revenue, profit, cost, ROI), the funnel, and
+the grade check (per lead grade: leads and conversions; does the flagged lowest grade catch the time-wasters?).
 
-Both reports read the leads *created* in a window of days (a cohort) and cover the leads the actor
+The reports read the leads *created* in a window of days (a cohort) and cover the leads the actor
 works with: ``access.visible_q(..., for_change=True)`` — a rep's own leads, a manager's teams',
 everything for a director — not the pool leads a rep merely sees to claim them. Money (revenue,
 profit, cost and the ratios built on it) is for ``Perm.MANAGE_LEADS`` holders; others get counts.
@@ -15,6 +16,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -42,8 +44,9 @@ from django.utils.translation import gettext as _
 from guanxi.accounts import access
 from guanxi.accounts.models import Perm, Team, User
 from guanxi.contracts.models import SOLD, Order
-from guanxi.core.errors import field_error
-from guanxi.leads.models import Channel, ChannelCost, Lead, LeadStatus
+from guanxi.core.errors import InvalidInput, field_error
+from guanxi.leads import grading
+from guanxi.leads.models import OPEN, Channel, ChannelCost, Lead, LeadSettings, LeadStatus
 
 Period = Literal["month", "quarter", "year", "range"]
 PERIODS: tuple[str, ...] = ("month", "quarter", "year", "range")
@@ -486,19 +489,256 @@ def funnel(
     return FunnelReport(start=low, end=high, by=by, rows=rows, total=total_row)
 
 
+# --- the grade check ------------------------------------------------------------------------------------
+
+# Source s4: on average 38 % of prospects waste a company's time and effort and are given up in the end.
+WASTE_BENCHMARK = Decimal("0.38")
+RATE = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One grade's leads in the window; ``grade`` "" is the leads without a grade."""
+
+    grade: str
+    label: str
+    low_value: bool  # the grading flags it as not worth a salesperson's time
+    configured: bool  # a grade of the current grading rules (not a letter left by older rules)
+    leads: int
+    share: Decimal | None  # of all the leads in the window
+    converted: int
+    conversion_rate: Decimal | None  # converted / leads
+    rejected: int
+    open: int  # new, contacted, qualified or recycled: neither converted nor rejected
+    median_days_to_convert: float | None  # created → converted, over the converted leads
+    # leads, converted, rejected → the lead-list query string that shows the leads behind the number
+    drill: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GradeGroup:
+    """The flagged (low-value) grades together, or all the others."""
+
+    grades: tuple[str, ...]
+    leads: int
+    share: Decimal | None  # of all the leads in the window
+    converted: int
+    conversion_rate: Decimal | None
+    conversion_share: Decimal | None  # of all the conversions in the window
+    drill: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GradeRate:
+    grade: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class GradeCheckReport:
+    """Does the lowest grade catch the prospects that waste effort? Per grade, and flagged vs the rest."""
+
+    start: date
+    end: date
+    benchmark: Decimal  # the share of prospects research finds wasting effort (s4)
+    rows: list[GradeRow]  # the configured grades in order (with or without leads), then any others
+    total: GradeRow
+    flagged: GradeGroup
+    rest: GradeGroup
+    # Conversion rates of the configured grades that have leads, best grade first; ``ordered``: each is at
+    # least the next one's (None: fewer than two such grades, or no conversion at all to compare).
+    rates: list[GradeRate]
+    ordered: bool | None
+
+
+def grading_grades() -> tuple[grading.Grade, ...]:
+    """The grades of the lead settings' grading rules, best first (the defaults before any settings exist)."""
+    row = LeadSettings.objects.order_by("created_at").only("grading").first()
+    if row is not None and row.grading:
+        try:
+            return grading.config_from_json(row.grading).grades
+        except InvalidInput:
+            pass
+    return grading.default_config().grades
+
+
+def grade_filters(grades: tuple[str, ...], start: date, end: date) -> list[tuple[str, str]]:
+    """The lead-list filters (query parameters) for the leads of some grades created in the window."""
+    return [
+        *(("grade", letter) for letter in grades),
+        ("created_from", start.isoformat()),
+        ("created_to", end.isoformat()),
+    ]
+
+
+def _grade_drill(grades: tuple[str, ...], start: date, end: date) -> dict[str, str]:
+    """Leads, converted, rejected → the lead list's query string; nothing for leads without a grade (no filter)."""
+    if not grades or "" in grades:
+        return {}
+    where = grade_filters(grades, start, end)
+    return {
+        "leads": urlencode([*where, ("reached", "new")]),
+        "converted": urlencode([*where, ("reached", "converted")]),
+        "rejected": urlencode([*where, ("reached", "new"), ("status", str(LeadStatus.REJECTED))]),
+        "open": urlencode([*where, ("reached", "new"), ("status", OPEN)]),
+    }
+
+
+def _days_to_convert(cohort: QuerySet[Lead]) -> dict[str, float | None]:
+    """Grade → median days from creation to conversion ("total": every grade); one query, numpy medians."""
+    rows = (
+        cohort.filter(reached_q("converted"), converted_at__isnull=False)
+        .annotate(spent=DaysBetween(F("converted_at"), F("created_at")))
+        .order_by("grade")
+        .values_list("grade", "spent")
+    )
+    pairs = np.array(list(rows), dtype=object).reshape(-1, 2)
+    keys = pairs[:, 0]
+    days = np.maximum(pairs[:, 1].astype(np.float64), 0.0)
+    result: dict[str, float | None] = {"total": _summary(days).median_days}
+    if keys.size:
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        for first, stop in zip(starts, [*starts[1:], keys.size], strict=True):
+            result[str(keys[first] or "")] = _summary(days[first:stop]).median_days
+    return result
+
+
+def _grade_row(
+    letter: str,
+    label: str,
+    flags: tuple[bool, bool],
+    counts: dict[str, Any],
+    total_leads: int,
+    median_days: float | None,
+    drill: dict[str, str],
+) -> GradeRow:
+    leads, converted, rejected = (int(counts.get(key, 0)) for key in ("leads", "converted", "rejected"))
+    return GradeRow(
+        grade=letter,
+        label=label,
+        low_value=flags[0],
+        configured=flags[1],
+        leads=leads,
+        share=ratio(leads, total_leads, places=RATE),
+        converted=converted,
+        conversion_rate=ratio(converted, leads, places=RATE),
+        rejected=rejected,
+        open=leads - converted - rejected,
+        median_days_to_convert=median_days,
+        drill=drill,
+    )
+
+
+def _group(grades: tuple[str, ...], counts: list[GradeRow], total: GradeRow, drill: dict[str, str]) -> GradeGroup:
+    leads = sum(row.leads for row in counts)
+    converted = sum(row.converted for row in counts)
+    return GradeGroup(
+        grades=grades,
+        leads=leads,
+        share=ratio(leads, total.leads, places=RATE),
+        converted=converted,
+        conversion_rate=ratio(converted, leads, places=RATE),
+        conversion_share=ratio(converted, total.converted, places=RATE),
+        drill={column: query for column, query in drill.items() if column in ("leads", "converted")},
+    )
+
+
+def _separation(rows: list[GradeRow]) -> tuple[list[GradeRate], bool | None]:
+    rates = [
+        GradeRate(grade=row.grade, rate=row.conversion_rate)
+        for row in rows
+        if row.configured and row.conversion_rate is not None
+    ]
+    if len(rates) < 2 or not any(row.converted for row in rows if row.configured):
+        return rates, None
+    return rates, all(higher.rate >= lower.rate for higher, lower in pairwise(rates))
+
+
+def grade_check(
+    *, actor: User, period: str = "range", start: date | None = None, end: date | None = None, today: date | None = None
+) -> GradeCheckReport:
+    """Per grade: leads, share, conversions and their rate, rejected, open, median days to conversion;
+    the flagged (low-value) grades against the ~38 % benchmark and against the other grades."""
+    low, high = report_window(period, start=start, end=end, today=today or timezone.localdate())
+    cohort = _cohort(actor, low, high)
+    aggregates = {
+        "leads": Count("id"),
+        "converted": Count("id", filter=reached_q("converted")),
+        "rejected": Count("id", filter=Q(status=LeadStatus.REJECTED)),
+    }
+    grouped = cohort.order_by().values("grade").annotate(**aggregates)
+    counted: dict[str, dict[str, Any]] = {str(row["grade"] or ""): dict(row) for row in grouped}
+    days = _days_to_convert(cohort)
+    total_leads = sum(int(row["leads"]) for row in counted.values())
+    configured = grading_grades()
+    letters = [(str(grade.letter), bool(grade.low_value), True) for grade in configured]
+    known = {letter for letter, _low, _conf in letters}
+    letters += [(letter, False, False) for letter in sorted(counted) if letter not in known and letter]
+    if "" in counted:
+        letters.append(("", False, False))
+
+    rows = [
+        _grade_row(
+            letter, letter or _("No grade"), (low_value, is_configured), counted.get(letter, {}), total_leads,
+            days.get(letter), _grade_drill((letter,), low, high),
+        )
+        for letter, low_value, is_configured in letters
+    ]  # fmt: skip
+    sums = {key: sum(getattr(row, key) for row in rows) for key in ("leads", "converted", "rejected")}
+    total = _grade_row(
+        "total", _("All leads"), (False, False), sums, total_leads, days["total"], _total_drill(low, high)
+    )
+    flagged_letters = tuple(row.grade for row in rows if row.low_value)
+    rest_rows = [row for row in rows if not row.low_value]
+    rest_letters = tuple(row.grade for row in rest_rows)
+    flagged = _group(
+        flagged_letters, [row for row in rows if row.low_value], total, _grade_drill(flagged_letters, low, high)
+    )
+    rest = _group(rest_letters, rest_rows, total, _grade_drill(rest_letters, low, high))
+    rates, ordered = _separation(rows)
+    return GradeCheckReport(
+        start=low,
+        end=high,
+        benchmark=WASTE_BENCHMARK,
+        rows=rows,
+        total=total,
+        flagged=flagged,
+        rest=rest,
+        rates=rates,
+        ordered=ordered,
+    )
+
+
+def _total_drill(start: date, end: date) -> dict[str, str]:
+    where = funnel_filters(by="channel", key="total", start=start, end=end)
+    return {
+        "leads": urlencode({**where, "reached": "new"}),
+        "converted": urlencode({**where, "reached": "converted"}),
+        "rejected": urlencode({**where, "reached": "new", "status": str(LeadStatus.REJECTED)}),
+    }
+
+
 __all__ = [
     "GROUPS",
     "PERIODS",
     "STEPS",
+    "WASTE_BENCHMARK",
     "ChannelValue",
     "ChannelValueReport",
     "FunnelReport",
     "FunnelRow",
+    "GradeCheckReport",
+    "GradeGroup",
+    "GradeRate",
+    "GradeRow",
     "StepTime",
     "can_see_money",
     "channel_value",
     "funnel",
     "funnel_filters",
+    "grade_check",
+    "grade_filters",
+    "grading_grades",
     "ratio",
     "reached_q",
     "report_window",

@@ -16,7 +16,7 @@ from guanxi.core.errors import NotFound, field_error
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.customers.models import Customer
 from guanxi.leads import reports
-from guanxi.leads.models import OPEN_STATUSES, Channel, Lead, LeadEvent
+from guanxi.leads.models import OPEN, OPEN_STATUSES, Channel, Lead, LeadEvent
 
 LEAD_ORDERING = Ordering(
     fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "score": "score:int"},
@@ -79,7 +79,9 @@ def lead_list(
         qs = qs.none() if worked is None else qs.filter(worked).filter(step)
     if q:
         qs = qs.filter(lead_search_q(q))
-    if status:
+    if status == OPEN:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status:
         qs = qs.filter(status=status)
     if grades:
         qs = qs.filter(grade__in=list(grades))

@@ -1,5 +1,6 @@
 """/api/v1: lead channels (every signed-in user reads names; lead managers write), their costs and
-cleaning rules, the lead settings, and the lead reports (channel value, funnel) scoped to the caller."""
+cleaning rules, the lead settings, and the lead reports (channel value, funnel, grade check) scoped to
+the caller."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from guanxi.leads.schemas.channels import (
     SettingsPatch,
     VersionIn,
 )
+from guanxi.leads.schemas.grades import GradeCheckOut
 
 router = Router(tags=["leads"])
 
@@ -179,3 +181,16 @@ def report_funnel(
 ) -> reports.FunnelReport:
     """The funnel of the leads created in the window that the caller works with, by channel, owner or team."""
     return reports.funnel(actor=request_user(request), by=by, period=period, start=start, end=end)
+
+
+@router.get("/lead-reports/grades", response=GradeCheckOut)
+def report_grades(
+    request: HttpRequest,
+    period: Literal["month", "quarter", "year", "range"] = "range",
+    start: date | None = None,
+    end: date | None = None,
+) -> reports.GradeCheckReport:
+    """Per lead grade: leads, share, conversions, rejected, open, median days to conversion; the low-value
+    (flagged) grades against the ~38 % of prospects research finds wasting effort and against the other grades,
+    and whether conversion falls from the best grade to the lowest (``ordered``)."""
+    return reports.grade_check(actor=request_user(request), period=period, start=start, end=end)

@@ -20,12 +20,16 @@ MAX_ID = 2**63 - 1  # the largest key the databases store
 
 DuplicateFilter = Literal["none", "suspected", "merged", "linked", "dismissed"]
 FunnelStep = Literal["new", "contacted", "qualified", "converted"]
+# A lead status, or "open": any of new, contacted, qualified, recycled (tests keep it in step with LeadStatus).
+StatusFilter = Literal["new", "contacted", "qualified", "converted", "rejected", "recycled", "open"]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class LeadFilters(InputSchema):
     q: str = Field(default="", max_length=200, description="Name, company, phone or e-mail")
-    status: LeadStatus | None = None
+    status: StatusFilter | None = Field(
+        default=None, description="A status; 'open': new, contacted, qualified or recycled"
+    )
     grade: list[str] = Field(default_factory=list, max_length=8, description="One or more grades (A, B, …)")
     channel_id: UUID | None = None
     owner_id: RecordId | Literal["none"] | None = Field(default=None, description="A user's id; 'none': in a pool")

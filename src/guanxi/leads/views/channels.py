@@ -1,5 +1,5 @@
 """Lead pages: channels (list with their value, detail with costs, cleaning rules and the form address),
-the lead settings (grading, assignment, pool) and the leads dashboard (funnel and channel value).
+the lead settings (grading, assignment, pool) and the leads dashboard (funnel, channel value, grade check).
 
 Channel management and the settings are for ``Perm.MANAGE_LEADS`` holders; the channel list, the
 settings (read-only) and the dashboard are open to every signed-in user, with figures covering the
@@ -9,6 +9,7 @@ leads they work with and money shown to lead managers only.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +31,7 @@ from guanxi.core.pages import actor_of
 from guanxi.leads import channels, cleaning, reports
 from guanxi.leads.api.channels import form_path
 from guanxi.leads.models import Channel, ChannelKind
+from guanxi.leads.views.leads import GRADES as LIST_GRADES
 
 PERIOD_CHOICES = (
     ("month", gettext_lazy("Month")),
@@ -244,6 +246,151 @@ def _value_table(actor: Any, window: dict[str, Any]) -> dict[str, Any]:
     return {"value": report, "value_rows": rows}
 
 
+FEW_LEADS = 20  # a grade with fewer leads gives a rough conversion rate
+BENCHMARK_MARGIN = Decimal("0.05")  # a flagged share within 5 points of the benchmark is "about as many"
+
+
+def percent(rate: Decimal | None) -> str:
+    """A 0–1 rate as a percentage with one decimal (``0.0083`` → ``0.8%``); "—" when there is none."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _links(drill: dict[str, str], grades: tuple[str, ...]) -> dict[str, str]:
+    """The lead-list links of a grade check number; none when the list cannot filter on one of the grades."""
+    if not all(grade in LIST_GRADES for grade in grades):
+        return {}
+    lead_list = reverse("leads:lead-list")
+    return {column: f"{lead_list}?{query}" for column, query in drill.items()}
+
+
+def _grade_names(grades: tuple[str, ...], configured: tuple[str, ...]) -> str:
+    """``A–C`` for three or more grades in a row of the grading rules, else ``A, B``; "no grade" for ""."""
+    names = [grade or str(_("no grade")) for grade in grades]
+    letters = "".join(grades)
+    if (
+        len(grades) >= 3
+        and "" not in grades
+        and all(len(g) == 1 for g in configured)
+        and letters in "".join(configured)
+    ):
+        return f"{grades[0]}–{grades[-1]}"
+    return ", ".join(names)
+
+
+RESEARCH = gettext_lazy(
+    "Research finds that about %(benchmark)s of prospects waste effort and are given up in the end."
+)
+VERDICTS = {
+    "about": gettext_lazy("Your grading flags %(share)s of the leads, about as many."),
+    "more": gettext_lazy(
+        "Your grading flags %(share)s of the leads, more than that: check that it does not flag leads worth working."
+    ),
+    "fewer": gettext_lazy(
+        "Your grading flags only %(share)s of the leads: some of those that waste effort are probably in the higher "
+        "grades."
+    ),
+}
+
+
+def _grade_sentences(report: reports.GradeCheckReport) -> list[dict[str, str]]:
+    """Plain sentences: the flagged share against the ~38 % benchmark, the conversion rates, the grades' order."""
+    flagged, rest, total = report.flagged, report.rest, report.total
+    configured = tuple(row.grade for row in report.rows if row.configured)
+    if total.leads == 0:
+        return [{"text": _("No leads that you work with were created in this period."), "tone": "secondary"}]
+    if not flagged.grades:
+        text = _("The grading rules flag no grade as not worth a salesperson's time, so there is nothing to check.")
+        return [{"text": text, "tone": "warning"}]
+    what = {
+        "flagged": _grade_names(flagged.grades, configured),
+        "share": percent(flagged.share),
+        "rate": percent(flagged.conversion_rate),
+        "rest": _grade_names(rest.grades, configured),
+        "rest_rate": percent(rest.conversion_rate),
+        "benchmark": percent(report.benchmark),
+    }
+    summary = _("%(flagged)s: %(share)s of leads, %(rate)s converted; %(rest)s: %(rest_rate)s converted.")
+    gap = (flagged.share or Decimal(0)) - report.benchmark
+    verdict = VERDICTS["about" if abs(gap) <= BENCHMARK_MARGIN else "more" if gap > 0 else "fewer"]
+    sentences = [
+        {"text": summary % what, "tone": "body"},
+        {"text": f"{RESEARCH % what} {verdict % what}", "tone": "body"},
+    ]
+    if total.converted and flagged.conversion_rate is not None and rest.conversion_rate is not None:
+        if flagged.conversion_rate >= rest.conversion_rate:
+            text = _(
+                "The flagged leads convert at least as well as the others: the flag does not pick out the leads "
+                "that waste effort. Look at the grading rules."
+            )
+            sentences.append({"text": text, "tone": "warning"})
+        else:
+            lost = {"lost": percent(flagged.conversion_share), "count": flagged.converted, "total": total.converted}
+            text = _("Skipping the flagged leads would have cost %(lost)s of the conversions (%(count)s of %(total)s).")
+            sentences.append({"text": text % lost, "tone": "body"})
+    rates = " › ".join(f"{rate.grade} {percent(rate.rate)}" for rate in report.rates)
+    compared = [row.leads for row in report.rows if row.configured and row.leads]
+    few = {"count": FEW_LEADS} if compared and min(compared) < FEW_LEADS else None
+    if report.ordered is None:
+        text = _("Too few graded leads and conversions to tell whether the grades are in order.")
+        sentences.append({"text": text, "tone": "secondary"})
+    elif report.ordered:
+        text = _("Conversion falls from grade to grade (%(rates)s): the grades are in order.")
+        sentences.append({"text": text % {"rates": rates}, "tone": "success"})
+    elif few is not None:
+        text = _(
+            "Conversion does not fall from grade to grade (%(rates)s), but some grades have fewer than %(count)s "
+            "leads, so this may be chance: look at a longer period before changing the grading rules."
+        )
+        sentences.append({"text": text % {"rates": rates, **few}, "tone": "warning", "unordered": "1"})
+        few = None
+    else:
+        text = _("Conversion does not fall from grade to grade (%(rates)s): the grading rules need a look.")
+        sentences.append({"text": text % {"rates": rates}, "tone": "danger", "unordered": "1"})
+    if few is not None:
+        text = _(
+            "Some grades have fewer than %(count)s leads in this period, so their rates are rough: a longer period "
+            "gives a firmer answer."
+        )
+        sentences.append({"text": text % few, "tone": "secondary"})
+    return sentences
+
+
+def _grade_line(label: str, numbers: Any, links: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "label": label,
+        "n": numbers,
+        "links": links,
+        "share": percent(numbers.share),
+        "rate": percent(numbers.conversion_rate),
+        **extra,
+    }
+
+
+def _grade_panel(actor: Any, window: dict[str, Any]) -> dict[str, Any]:
+    """The grade check: per grade (and flagged vs the others) with lead-list links and plain sentences."""
+    report = reports.grade_check(actor=actor, **window)
+    configured = tuple(row.grade for row in report.rows if row.configured)
+    rows = [_grade_line(row.label, row, _links(row.drill, (row.grade,))) for row in report.rows]
+    groups = [
+        _grade_line(
+            label % {"grades": _grade_names(group.grades, configured)},
+            group,
+            _links(group.drill, group.grades),
+            conversions=percent(group.conversion_share),
+        )
+        for label, group in ((_("Flagged: %(grades)s"), report.flagged), (_("Others: %(grades)s"), report.rest))
+        if group.grades
+    ]
+    return {
+        "grades": report,
+        "grade_rows": rows,
+        "grade_total": _grade_line(report.total.label, report.total, _links(report.total.drill, ())),
+        "grade_groups": groups,
+        "grade_sentences": _grade_sentences(report),
+        "grades_unordered": report.ordered is False,
+    }
+
+
 # --- channel pages ---------------------------------------------------------------------------------------------
 
 
@@ -455,7 +602,8 @@ def _first_segment(exc: InvalidInput) -> InvalidInput:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    """The leads dashboard: the funnel (chart and table by channel, rep or team) and the channel value table."""
+    """The leads dashboard: the funnel (chart and table by channel, rep or team), the channel value table and
+    the grade check (does the lowest grade catch the leads that waste effort?)."""
     actor = actor_of(request)
     period = PeriodForm(request.GET or None)
     window = period.window()
@@ -463,11 +611,13 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     try:
         board = reports.funnel(actor=actor, by=by, **window)
         value = _value_table(actor, window)
+        grades = _grade_panel(actor, window)
     except InvalidInput as exc:
         add_domain_errors(period, exc)
         window = {"period": "month", "start": None, "end": None}
         board = reports.funnel(actor=actor, by=by, **window)
         value = _value_table(actor, window)
+        grades = _grade_panel(actor, window)
     total = board.total
     lead_list = reverse("leads:lead-list")
     chart = {
@@ -490,6 +640,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "chart_data": chart,
         "can_manage": access.has_perm(actor, Perm.MANAGE_LEADS),
         **value,
+        **grades,
     }
     return render(request, "leads/dashboard.html", context)
 

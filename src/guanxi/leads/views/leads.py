@@ -28,6 +28,7 @@ from guanxi.customers.models import Outcome
 from guanxi.leads import duplicates, reports, selectors, services
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS
 from guanxi.leads.models import (
+    OPEN,
     OPEN_STATUSES,
     DuplicateCandidate,
     DuplicateState,
@@ -153,7 +154,7 @@ def _list_filters(request: HttpRequest) -> dict[str, Any]:
     duplicate_states = {str(value) or "none": str(value) for value, _label in DuplicateState.choices}
     return {
         "q": get.get("q", "")[:200].replace("\x00", ""),
-        "status": status if status in LeadStatus.values else "",
+        "status": status if status in LeadStatus.values or status == OPEN else "",
         "grades": [grade for grade in get.getlist("grade") if grade in GRADES],
         "channel_id": _uuid(get.get("channel_id", "")),
         "owner_id": _id_or_none(get.get("owner_id", "")),
@@ -204,7 +205,7 @@ def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "filters": filters,
         "ordering": order,
         "query": _query(filters, order),
-        "statuses": LeadStatus.choices,
+        "statuses": [(OPEN, _("Open (new, contacted, qualified or recycled)")), *LeadStatus.choices],
         "grades": GRADES,
         "duplicate_states": [(str(value) or "none", label) for value, label in DuplicateState.choices],
         "steps": FUNNEL_STEPS,
