@@ -231,7 +231,7 @@ def _load(wanted: set[Member]) -> dict[Member, DedupRecord]:
         ids = _db_ids(chunk)
         sql = f"SELECT id, name, mobile, email FROM {contacts} WHERE id IN ({_marks(len(chunk))})"  # noqa: S608
         rows = _rows(sql, ids)
-        works_at = _employers(ids)
+        works_at = employers(ids)
         for pk, name, mobile, email in rows:
             loaded[(Kind.CONTACT, _hex(pk))] = contact_record(pk, name, mobile, email, works_at.get(_hex(pk), ""))
     statuses = [str(status) for status in (*OPEN_STATUSES, LeadStatus.CONVERTED)]
@@ -248,8 +248,9 @@ def _load(wanted: set[Member]) -> dict[Member, DedupRecord]:
     return loaded
 
 
-def _employers(contact_ids: Sequence[Any]) -> dict[str, str]:
-    """The customer each contact currently works at (the latest open post)."""
+def employers(contact_ids: Sequence[Any]) -> dict[str, str]:
+    """Contact (32 hex digits) → the name of the customer it currently works at (the latest open post);
+    ``contact_ids`` as the backend stores them, at most a few hundred."""
     sql = (
         f"SELECT p.contact_id, c.name FROM {Position._meta.db_table} p "  # noqa: S608 -- table names
         f"JOIN {Customer._meta.db_table} c ON c.id = p.customer_id "

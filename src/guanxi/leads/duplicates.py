@@ -32,8 +32,8 @@ from guanxi.accounts import access
 from guanxi.accounts.models import User
 from guanxi.core import bulk
 from guanxi.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from guanxi.customers.models import Contact, Customer, Position
-from guanxi.leads.check import Found, contact_record, customer_record, find_duplicates, lead_record
+from guanxi.customers.models import Contact, Customer
+from guanxi.leads.check import Found, contact_record, customer_record, employers, find_duplicates, lead_record
 from guanxi.leads.dedup import DedupRecord, blocking_keys, normalise
 from guanxi.leads.models import (
     OPEN_STATUSES,
@@ -115,12 +115,12 @@ def _contact_rows(ids: Sequence[Any] | None = None, after: Any = None, limit: in
 
 
 def _contact_companies(contact_ids: Sequence[Any]) -> dict[Any, str]:
-    """The customer each contact currently works at (the latest open post)."""
+    """The customer each contact currently works at (``check.employers``), by primary key."""
     companies: dict[Any, str] = {}
     for start in range(0, len(contact_ids), _LOOKUP_CHUNK):
-        posts = Position._base_manager.filter(contact_id__in=contact_ids[start : start + _LOOKUP_CHUNK],
-                                              ended_on__isnull=True).order_by("started_on")  # fmt: skip
-        companies.update(posts.values_list("contact_id", "customer__name"))
+        chunk = contact_ids[start : start + _LOOKUP_CHUNK]
+        found = employers([bulk.db_uuid(pk) for pk in chunk])
+        companies.update((pk, found[pk.hex]) for pk in chunk if pk.hex in found)
     return companies
 
 
