@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
@@ -232,7 +233,8 @@ def test_every_grade_count_lists_the_leads_it_counts(org: Org, cohort: None, api
 def test_leads_without_a_grade_get_their_own_row_without_a_link(org: Org, fair: Channel) -> None:
     lead(org, fair, "", "rep1")
     lead(org, fair, "A", "rep1", converted_after=3)
-    report = reports.grade_check(actor=org["admin"], **WINDOW)
+    with translation.override("en"):
+        report = reports.grade_check(actor=org["admin"], **WINDOW)
     assert [row.grade for row in report.rows] == ["A", "B", "C", "D", ""]
     assert (report.rows[-1].label, report.rows[-1].leads, report.rows[-1].drill) == ("No grade", 1, {})
     assert (report.rest.leads, report.rest.drill) == (2, {})  # the list cannot filter on "no grade"
