@@ -75,9 +75,7 @@ def keys_write(kind: str, records: Iterable[tuple[uuid.UUID, DedupRecord]], *, r
         ids = [pk for pk, _record in pairs]
         for start in range(0, len(ids), _LOOKUP_CHUNK):
             DedupKey.objects.filter(kind=kind, record_id__in=ids[start : start + _LOOKUP_CHUNK])._raw_delete("default")
-    rows = [(kind, bulk.db_uuid(pk), key) for pk, record in pairs for key in record_keys(record)]
-    bulk.write(bulk.Table.of(DedupKey, ["kind", "record_id", "key"]), rows)
-    return len(rows)
+    return keys_insert(kind, ((pk, record_keys(record)) for pk, record in pairs))
 
 
 def keys_insert(kind: str, records: Iterable[tuple[uuid.UUID, Iterable[str]]]) -> int:
@@ -208,8 +206,10 @@ def _event(lead: Lead, kind: str, actor: User | None, **data: Any) -> LeadEvent:
 def lead_duplicates_check(*, actor: User, lead: Lead) -> list[DuplicateCandidate]:
     """Store the lead's keys and its candidates among leads, customers and contacts; flag it when any."""
     record = normalise(lead_record(lead))
-    keys_write(Kind.LEAD, [(lead.pk, record.record)])
-    (found,) = find_duplicates([record])
+    keys = blocking_keys(record)  # normalised once, for the key table and the check
+    keys_delete(Kind.LEAD, [lead.pk])
+    keys_insert(Kind.LEAD, [(lead.pk, keys)])
+    (found,) = find_duplicates([record], keys=[keys])
     DuplicateCandidate.objects.filter(lead=lead).delete()
     rows = DuplicateCandidate.objects.bulk_create(candidate_rows(lead.pk, found))
     if rows:
