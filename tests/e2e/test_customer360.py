@@ -91,18 +91,23 @@ def test_360_page_timeline_and_network(
         expect(listed.get_by_role("link", name=other.name).first).to_have_attribute("href", f"/customers/{other.pk}/")
     assert not _csp_errors(console), _csp_errors(console)
 
-    # A click on a node in the drawing opens that customer's 360° page.
+    # A click on a node in the drawing opens that customer's 360° page. The point clicked is one the
+    # chart itself reports as over the partner's node (another node's label may cover its centre).
     graph.scroll_into_view_if_needed()
-    point = page.evaluate(
+    centre = page.evaluate(
         """(target) => {
             const element = document.querySelector("#network .gx-network-graph");
             const chart = window.echarts.getInstanceByDom(element);
-            const data = chart.getModel().getSeriesByIndex(0).getData();
+            window.gxHovered = null;
+            chart.on("mouseover", (params) => { window.gxHovered = params.data ? params.data.id : null; });
+            chart.on("mouseout", () => { window.gxHovered = null; });
+            const series = chart.getModel().getSeriesByIndex(0);
+            const data = series.getData();
             for (let i = 0; i < data.count(); i += 1) {
                 if (data.getRawDataItem(i).id === target) {
                     const [x, y] = data.getItemLayout(i);
                     const rect = element.getBoundingClientRect();
-                    const view = chart.getModel().getSeriesByIndex(0).coordinateSystem;
+                    const view = series.coordinateSystem;
                     const [px, py] = view ? view.dataToPoint([x, y]) : [x, y];
                     return {x: rect.left + px, y: rect.top + py};
                 }
@@ -111,7 +116,15 @@ def test_360_page_timeline_and_network(
         }""",
         str(network["partner"].pk),
     )
-    assert point is not None
+    assert centre is not None
+    point = None
+    for dx, dy in ((0, 0), (-7, 0), (0, -7), (0, 7), (7, 0), (-5, -5), (-5, 5), (5, -5), (5, 5)):
+        page.mouse.move(centre["x"] + dx, centre["y"] + dy)
+        page.wait_for_timeout(100)
+        if page.evaluate("window.gxHovered") == str(network["partner"].pk):
+            point = {"x": centre["x"] + dx, "y": centre["y"] + dy}
+            break
+    assert point is not None, "no point of the partner's node is reachable by the mouse"
     page.mouse.click(point["x"], point["y"])
     expect(page).to_have_url(re.compile(rf"/customers/{network['partner'].pk}/$"))
     expect(page.locator("h1")).to_contain_text(network["partner"].name)

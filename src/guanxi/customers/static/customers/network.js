@@ -1,6 +1,7 @@
 /* The customer's relationship network, drawn with ECharts from the panel's data-gx-network attribute.
    No inline scripts or styles (CSP): the tooltip is drawn on the canvas (renderMode "richText"),
-   and the plain list in the panel stays the accessible, no-JavaScript view of the same data. */
+   and the plain list in the panel stays the accessible, no-JavaScript view of the same data.
+   The force layout starts from a circle, not from random points, so a network looks the same on every visit. */
 (function () {
   "use strict";
 
@@ -45,7 +46,7 @@
         edgeLabel: { fontSize: 10 },
         lineStyle: { color: "source", curveness: 0.15 },
         emphasis: { focus: "adjacency" },
-        force: { repulsion: 260, edgeLength: [70, 150], layoutAnimation: false }
+        force: { initLayout: "circular", repulsion: 260, edgeLength: [70, 150], layoutAnimation: false }
       }]
     });
     chart.on("click", function (params) {
