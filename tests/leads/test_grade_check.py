@@ -3,6 +3,7 @@ catch the ~38 % of prospects that waste effort (s4)? Counts link to the lead lis
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,9 @@ from hypothesis import strategies as st
 
 from guanxi.accounts.models import User
 from guanxi.core.dates import day_start
+from guanxi.core.errors import InvalidInput
 from guanxi.leads import channels, reports, services
+from guanxi.leads.grading import config_from_json
 from guanxi.leads.models import OPEN_STATUSES, Channel, Lead, LeadStatus
 from guanxi.leads.views.channels import percent
 from tests.conftest import Org
@@ -206,8 +209,8 @@ def test_the_dashboard_is_bilingual(org: Org, cohort: None) -> None:
     assert response.context["grade_sentences"]
 
 
-@pytest.mark.parametrize("username", ["admin", "rep1"])
-def test_every_grade_count_lists_the_leads_it_counts(org: Org, cohort: None, api: Any, username: str) -> None:
+def _links_checked(org: Org, api: Any, username: str) -> int:
+    """Every count of the grade check links to the lead list (page and API) showing exactly that many leads."""
     report = reports.grade_check(actor=org[username], **WINDOW)
     page = Client(HTTP_ACCEPT_LANGUAGE="en")
     page.force_login(org[username], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
@@ -227,17 +230,61 @@ def test_every_grade_count_lists_the_leads_it_counts(org: Org, cohort: None, api
             if column == "open":
                 assert {lead.status for lead in listed} <= set(OPEN_STATUSES)
             checked += 1
-    assert checked >= 20
+    return checked
 
 
-def test_leads_without_a_grade_get_their_own_row_without_a_link(org: Org, fair: Channel) -> None:
-    lead(org, fair, "", "rep1")
+@pytest.mark.parametrize("username", ["admin", "rep1"])
+def test_every_grade_count_lists_the_leads_it_counts(org: Org, cohort: None, api: Any, username: str) -> None:
+    assert _links_checked(org, api, username) >= 20
+
+
+def test_leads_without_a_grade_get_their_own_row_and_links(org: Org, fair: Channel, api: Any) -> None:
+    ungraded = lead(org, fair, "", "rep1")
+    lead(org, fair, "", "rep1", status=LeadStatus.REJECTED)
     lead(org, fair, "A", "rep1", converted_after=3)
     with translation.override("en"):
         report = reports.grade_check(actor=org["admin"], **WINDOW)
     assert [row.grade for row in report.rows] == ["A", "B", "C", "D", ""]
-    assert (report.rows[-1].label, report.rows[-1].leads, report.rows[-1].drill) == ("No grade", 1, {})
-    assert (report.rest.leads, report.rest.drill) == (2, {})  # the list cannot filter on "no grade"
+    row = report.rows[-1]
+    assert (row.label, row.leads, row.rejected, row.open) == ("No grade", 2, 1, 1)
+    assert "grade=none" in row.drill["open"]
+    assert report.rest.leads == 3
+    assert _links_checked(org, api, "rep1") >= 24
+    listed = api("rep1").get(f"/api/v1/leads?{row.drill['open']}").json()["items"]
+    assert [item["id"] for item in listed] == [str(ungraded.pk)]
+
+
+def test_grades_of_other_rules_link_to_their_leads(org: Org, fair: Channel, api: Any) -> None:
+    row = services.lead_settings()
+    row.grading = {
+        **row.grading,
+        "grades": [
+            {"letter": "Hot", "min_score": 50},
+            {"letter": "Warm", "min_score": 20},
+            {"letter": "Cold lead", "min_score": None, "low_value": True},
+        ],
+    }
+    row.save()
+    lead(org, fair, "Hot", "rep1", converted_after=2)
+    lead(org, fair, "Cold lead", "rep1")
+    lead(org, fair, "Cold lead", "rep1", status=LeadStatus.REJECTED)
+    lead(org, fair, "B", "rep1")  # graded by the rules before
+    report = reports.grade_check(actor=org["rep1"], **WINDOW)
+    assert [(r.grade, r.leads) for r in report.rows] == [("Hot", 1), ("Warm", 0), ("Cold lead", 2), ("B", 1)]
+    assert _links_checked(org, api, "rep1") >= 20
+    page = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page.force_login(org["rep1"], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
+    html = page.get(reverse("leads:lead-list"), {"grade": "B"}).content.decode()
+    boxes = re.findall(r'name="grade" value="([^"]*)" id="[^"]*"( checked)?', html)
+    assert boxes == [("Hot", ""), ("Warm", ""), ("Cold lead", ""), ("B", " checked"), ("none", "")]
+
+
+def test_a_grade_may_not_be_called_none() -> None:
+    grading = {"rules": [], "grades": [{"letter": "A", "min_score": 10}, {"letter": "None"}]}
+    with translation.override("en"), pytest.raises(InvalidInput) as raised:
+        config_from_json(grading)
+    assert raised.value.errors[0]["loc"][-3:] == ["grades", 1, "letter"]
+    assert "“none” stands for leads without a grade" in str(raised.value.errors[0]["msg"])
 
 
 def test_the_grades_follow_the_configured_grading(org: Org, fair: Channel) -> None:

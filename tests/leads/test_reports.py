@@ -242,7 +242,8 @@ def _worked_funnel(org: Org, channel: Channel) -> None:
 
     rep1: one converted through every step, one stuck contacted, one stuck qualified, one still new, one
     contacted and later recycled to the pool; rep1b: one converted straight from contacted (qualified
-    skipped); the pool: one new lead and one rejected at entry. The south channel brings one more.
+    skipped), one contacted after coming back from the pool; the pool: one new lead and one rejected at
+    entry. The south channel brings one more.
     """
     row = services.lead_settings()
     row.assignment = {"rules": [{"kind": "pool"}]}
@@ -267,6 +268,8 @@ def _worked_funnel(org: Org, channel: Channel) -> None:
     back = worked("rep1", "13800138005", "contacted")
     Lead.objects.filter(pk=back.pk).update(owner=None, status=LeadStatus.RECYCLED, recycled_count=1)
     worked("rep1b", "13800138006", "contacted", "converted")
+    again = worked("rep1b", "13800138009", "contacted")  # back in the pool once, claimed again since
+    Lead.objects.filter(pk=again.pk).update(recycled_count=1)
     services.lead_create(actor=org["admin"], channel=channel, raw={"name": "王芳", "phone": "13800138007"})
     rejected = services.lead_create(actor=org["admin"], channel=channel, raw={"name": "x", "phone": "12"})
     assert rejected.status == LeadStatus.REJECTED
@@ -282,12 +285,13 @@ def test_every_funnel_number_lists_the_leads_it_counts(
     actor = org[username]
     report = reports.funnel(actor=actor, by=by, period="month")
     assert report.total.converted == {"admin": 2, "manager1": 2, "rep1": 1}[username]
+    assert report.total.recycled == {"admin": 2, "manager1": 2, "rep1": 0}[username]
     page = Client(HTTP_ACCEPT_LANGUAGE="en")
     page.force_login(actor, backend="guanxi.accounts.backends.UsernameOrEmailBackend")
     dashboard = page.get(reverse("leads:dashboard"), {"by": by, "period": "month"}).content.decode()
     lead_list = reverse("leads:lead-list")
     for row in [*report.rows, report.total]:
-        for column in ("created", "contacted", "qualified", "converted", "rejected"):
+        for column in ("created", "contacted", "qualified", "converted", "rejected", "recycled"):
             link = f"{lead_list}?{row.drill[column]}"
             assert f'href="{escape(link)}"' in dashboard
             listed = page.get(link).context["leads"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS, ConfigReader, Loc, lazy_format, normalise_line
+from guanxi.leads.models import NO_GRADE
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -387,6 +388,8 @@ def _read_grades(reader: ConfigReader, value: object) -> tuple[Grade, ...]:
         letter = reader.text(data.get("letter", ""), (*loc, "letter"), max_len=10, allow_empty=False).strip()
         if any(grade.letter == letter for grade in grades):
             reader.fail((*loc, "letter"), gettext("Each grade needs its own letter."))
+        elif letter.casefold() == NO_GRADE:
+            reader.fail((*loc, "letter"), gettext("“none” stands for leads without a grade: choose another letter."))
         last = index == len(items) - 1
         min_score = reader.optional_integer(data, "min_score", loc, lo=-MAX_SCORE, hi=MAX_SCORE)
         if last and min_score is not None:

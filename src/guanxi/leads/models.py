@@ -88,6 +88,7 @@ class LeadStatus(models.TextChoices):
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.RECYCLED)
 OPEN = "open"  # the lead list's status filter for any of OPEN_STATUSES
+NO_GRADE = "none"  # the lead list's grade filter for leads without a grade (no grading rules matched yet)
 
 
 class DuplicateState(models.TextChoices):

@@ -46,7 +46,7 @@ from guanxi.accounts.models import Perm, Team, User
 from guanxi.contracts.models import SOLD, Order
 from guanxi.core.errors import InvalidInput, field_error
 from guanxi.leads import grading
-from guanxi.leads.models import OPEN, Channel, ChannelCost, Lead, LeadSettings, LeadStatus
+from guanxi.leads.models import NO_GRADE, OPEN, Channel, ChannelCost, Lead, LeadSettings, LeadStatus
 
 Period = Literal["month", "quarter", "year", "range"]
 PERIODS: tuple[str, ...] = ("month", "quarter", "year", "range")
@@ -337,13 +337,17 @@ REACHED = {
 }
 # The funnel's steps in order; every lead reached the first.
 STEPS: tuple[str, ...] = ("new", *REACHED)
+# Beside the steps: leads that went back to the pool at some time, whatever they are now (the funnel's
+# "recycled" column; status "recycled" is only those still waiting there since).
+SIDE_STEPS = {"recycled": Q(recycled_count__gt=0)}
+REACHABLE: tuple[str, ...] = (*STEPS, *SIDE_STEPS)
 
 
 def reached_q(step: str) -> Q:
     """Leads that reached ``step`` of the funnel, whether or not they went further (the funnel's own count)."""
-    if step not in STEPS:
-        raise field_error("reached", _("Choose new, contacted, qualified or converted."))
-    return REACHED.get(step, Q())
+    if step not in REACHABLE:
+        raise field_error("reached", _("Choose new, contacted, qualified, converted or recycled."))
+    return REACHED.get(step) or SIDE_STEPS.get(step) or Q()
 
 
 def funnel_filters(*, by: str, key: str, start: date, end: date) -> dict[str, str]:
@@ -361,9 +365,8 @@ def funnel_filters(*, by: str, key: str, start: date, end: date) -> dict[str, st
 def _drill(by: str, key: str, start: date, end: date) -> dict[str, str]:
     """Each column of a funnel row → the query string of the lead list that shows the leads it counts."""
     where = funnel_filters(by=by, key=key, start=start, end=end)
-    links = {"created" if step == "new" else step: urlencode({**where, "reached": step}) for step in STEPS}
-    for status in (LeadStatus.REJECTED, LeadStatus.RECYCLED):
-        links[str(status)] = urlencode({**where, "reached": "new", "status": str(status)})
+    links = {"created" if step == "new" else step: urlencode({**where, "reached": step}) for step in REACHABLE}
+    links[str(LeadStatus.REJECTED)] = urlencode({**where, "reached": "new", "status": str(LeadStatus.REJECTED)})
     return links
 
 
@@ -474,7 +477,7 @@ def funnel(
         "created": Count("id"),
         **{name: Count("id", filter=q) for name, q in REACHED.items()},
         "rejected": Count("id", filter=Q(status=LeadStatus.REJECTED)),
-        "recycled": Count("id", filter=Q(recycled_count__gt=0)),
+        "recycled": Count("id", filter=SIDE_STEPS["recycled"]),
     }
     grouped = list(cohort.order_by().values(group).annotate(**aggregates))
     total = cohort.order_by().aggregate(**aggregates)
@@ -563,17 +566,17 @@ def grading_grades() -> tuple[grading.Grade, ...]:
 
 
 def grade_filters(grades: tuple[str, ...], start: date, end: date) -> list[tuple[str, str]]:
-    """The lead-list filters (query parameters) for the leads of some grades created in the window."""
+    """The lead-list filters (query parameters) for the leads of some grades ("": no grade) created in the window."""
     return [
-        *(("grade", letter) for letter in grades),
+        *(("grade", letter or NO_GRADE) for letter in grades),
         ("created_from", start.isoformat()),
         ("created_to", end.isoformat()),
     ]
 
 
 def _grade_drill(grades: tuple[str, ...], start: date, end: date) -> dict[str, str]:
-    """Leads, converted, rejected → the lead list's query string; nothing for leads without a grade (no filter)."""
-    if not grades or "" in grades:
+    """Leads, converted, rejected, open → the lead list's query string."""
+    if not grades:
         return {}
     where = grade_filters(grades, start, end)
     return {
@@ -721,6 +724,7 @@ def _total_drill(start: date, end: date) -> dict[str, str]:
 __all__ = [
     "GROUPS",
     "PERIODS",
+    "REACHABLE",
     "STEPS",
     "WASTE_BENCHMARK",
     "ChannelValue",

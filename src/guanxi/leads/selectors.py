@@ -16,7 +16,7 @@ from guanxi.core.errors import NotFound, field_error
 from guanxi.core.pagination import DEFAULT_LIMIT, Ordering, paginate
 from guanxi.customers.models import Customer
 from guanxi.leads import reports
-from guanxi.leads.models import OPEN, OPEN_STATUSES, Channel, Lead, LeadEvent
+from guanxi.leads.models import NO_GRADE, OPEN, OPEN_STATUSES, Channel, Lead, LeadEvent
 
 LEAD_ORDERING = Ordering(
     fields={"created_at": "created_at:datetime", "updated_at": "updated_at:datetime", "score": "score:int"},
@@ -68,9 +68,10 @@ def lead_list(
 ) -> QuerySet[Lead]:
     """The leads the actor sees (``pool``: only those the actor could claim now), filtered.
 
-    ``owner_id``/``team_id`` ``"none"``: leads without owner (in a pool) or without team. ``reached``: a
-    funnel step (new, contacted, qualified, converted) — the leads the actor works with that reached it,
-    counted as the funnel counts them (``reports.reached_q``), so a funnel number and its list agree.
+    ``owner_id``/``team_id`` ``"none"``: leads without owner (in a pool) or without team; ``grades`` may hold
+    ``"none"``: leads without a grade. ``reached``: a funnel step (new, contacted, qualified, converted) or
+    "recycled" (back in the pool at some time) — the leads the actor works with that reached it, counted as
+    the funnel counts them (``reports.reached_q``), so a funnel number and its list agree.
     """
     qs = pool_leads(actor=actor) if pool else leads_visible(actor=actor)
     if reached is not None:
@@ -84,7 +85,7 @@ def lead_list(
     elif status:
         qs = qs.filter(status=status)
     if grades:
-        qs = qs.filter(grade__in=list(grades))
+        qs = qs.filter(grade__in=["" if grade == NO_GRADE else grade for grade in grades])
     if channel_id is not None:
         qs = qs.filter(channel_id=channel_id)
     if owner_id == NONE:

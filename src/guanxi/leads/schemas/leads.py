@@ -19,10 +19,12 @@ from guanxi.leads.models import LeadStatus
 MAX_ID = 2**63 - 1  # the largest key the databases store
 
 DuplicateFilter = Literal["none", "suspected", "merged", "linked", "dismissed"]
-FunnelStep = Literal["new", "contacted", "qualified", "converted"]
+# A funnel step, or "recycled": back in the pool at some time (the funnel's recycled column).
+FunnelStep = Literal["new", "contacted", "qualified", "converted", "recycled"]
 # A lead status, or "open": any of new, contacted, qualified, recycled (tests keep it in step with LeadStatus).
 StatusFilter = Literal["new", "contacted", "qualified", "converted", "rejected", "recycled", "open"]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+GradeFilter = Annotated[str, Field(min_length=1, max_length=10)]  # a grade's letter (grading rules), or "none"
 
 
 class LeadFilters(InputSchema):
@@ -30,7 +32,9 @@ class LeadFilters(InputSchema):
     status: StatusFilter | None = Field(
         default=None, description="A status; 'open': new, contacted, qualified or recycled"
     )
-    grade: list[str] = Field(default_factory=list, max_length=8, description="One or more grades (A, B, …)")
+    grade: list[GradeFilter] = Field(
+        default_factory=list, max_length=12, description="One or more grades (A, B, …); 'none': leads without a grade"
+    )
     channel_id: UUID | None = None
     owner_id: RecordId | Literal["none"] | None = Field(default=None, description="A user's id; 'none': in a pool")
     team_id: RecordId | Literal["none"] | None = Field(default=None, description="A team's id; 'none': no team")
@@ -54,7 +58,7 @@ class LeadFilters(InputSchema):
         return {
             "q": self.q,
             "status": self.status or "",
-            "grades": [grade[:4] for grade in self.grade if grade],
+            "grades": self.grade,
             "channel_id": self.channel_id,
             "owner_id": self.owner_id,
             "team_id": self.team_id,

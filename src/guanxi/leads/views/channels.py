@@ -31,7 +31,6 @@ from guanxi.core.pages import actor_of
 from guanxi.leads import channels, cleaning, reports
 from guanxi.leads.api.channels import form_path
 from guanxi.leads.models import Channel, ChannelKind
-from guanxi.leads.views.leads import GRADES as LIST_GRADES
 
 PERIOD_CHOICES = (
     ("month", gettext_lazy("Month")),
@@ -255,10 +254,8 @@ def percent(rate: Decimal | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-def _links(drill: dict[str, str], grades: tuple[str, ...]) -> dict[str, str]:
-    """The lead-list links of a grade check number; none when the list cannot filter on one of the grades."""
-    if not all(grade in LIST_GRADES for grade in grades):
-        return {}
+def _links(drill: dict[str, str]) -> dict[str, str]:
+    """The lead-list links of a grade check number."""
     lead_list = reverse("leads:lead-list")
     return {column: f"{lead_list}?{query}" for column, query in drill.items()}
 
@@ -370,12 +367,12 @@ def _grade_panel(actor: Any, window: dict[str, Any]) -> dict[str, Any]:
     """The grade check: per grade (and flagged vs the others) with lead-list links and plain sentences."""
     report = reports.grade_check(actor=actor, **window)
     configured = tuple(row.grade for row in report.rows if row.configured)
-    rows = [_grade_line(row.label, row, _links(row.drill, (row.grade,))) for row in report.rows]
+    rows = [_grade_line(row.label, row, _links(row.drill)) for row in report.rows]
     groups = [
         _grade_line(
             label % {"grades": _grade_names(group.grades, configured)},
             group,
-            _links(group.drill, group.grades),
+            _links(group.drill),
             conversions=percent(group.conversion_share),
         )
         for label, group in ((_("Flagged: %(grades)s"), report.flagged), (_("Others: %(grades)s"), report.rest))
@@ -384,7 +381,7 @@ def _grade_panel(actor: Any, window: dict[str, Any]) -> dict[str, Any]:
     return {
         "grades": report,
         "grade_rows": rows,
-        "grade_total": _grade_line(report.total.label, report.total, _links(report.total.drill, ())),
+        "grade_total": _grade_line(report.total.label, report.total, _links(report.total.drill)),
         "grade_groups": groups,
         "grade_sentences": _grade_sentences(report),
         "grades_unordered": report.ordered is False,

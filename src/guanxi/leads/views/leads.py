@@ -28,6 +28,7 @@ from guanxi.customers.models import Outcome
 from guanxi.leads import duplicates, reports, selectors, services
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS
 from guanxi.leads.models import (
+    NO_GRADE,
     OPEN,
     OPEN_STATUSES,
     DuplicateCandidate,
@@ -39,13 +40,15 @@ from guanxi.leads.models import (
 )
 
 PAGE_SIZE = 25
-GRADES = ("A", "B", "C", "D")
+MAX_GRADE_LENGTH = 10  # a grade's letter in the grading rules
+MAX_GRADE_CHOICES = 12  # the grading rules' (at most 10) grades, "no grade", and one more
 # The lead list's "reached" filter: the funnel's steps, with the leads dashboard's names for them.
 FUNNEL_STEPS = (
     ("new", gettext_lazy("New")),
     ("contacted", gettext_lazy("Contacted")),
     ("qualified", gettext_lazy("Qualified")),
     ("converted", gettext_lazy("Converted")),
+    ("recycled", gettext_lazy("Back in the pool at some time")),
 )
 TEXTAREA_FIELDS = {"message"}
 MAX_LENGTHS = {name: getattr(Lead._meta.get_field(name), "max_length", None) or 200 for name in LEAD_FIELDS}
@@ -145,6 +148,19 @@ def _uuid(raw: str) -> UUID | None:
         return None
 
 
+def _chosen_grades(request: HttpRequest) -> list[str]:
+    """The grade filter: letters of the grading rules (or of earlier rules, still on older leads); "none": no grade."""
+    chosen = (grade.strip() for grade in request.GET.getlist("grade")[:MAX_GRADE_CHOICES])
+    return list(dict.fromkeys(grade for grade in chosen if 0 < len(grade) <= MAX_GRADE_LENGTH and "\x00" not in grade))
+
+
+def _grade_choices(chosen: list[str]) -> list[tuple[str, str]]:
+    """The grade check boxes: the grading rules' grades, best first, then any other chosen, then "no grade"."""
+    letters = [str(grade.letter) for grade in reports.grading_grades()]
+    letters += [grade for grade in chosen if grade not in letters and grade != NO_GRADE]
+    return [*((letter, letter) for letter in letters), (NO_GRADE, _("No grade"))]
+
+
 def _list_filters(request: HttpRequest) -> dict[str, Any]:
     """Filters from the query string; malformed values are left out rather than failing the page."""
     get = request.GET
@@ -155,7 +171,7 @@ def _list_filters(request: HttpRequest) -> dict[str, Any]:
     return {
         "q": get.get("q", "")[:200].replace("\x00", ""),
         "status": status if status in LeadStatus.values or status == OPEN else "",
-        "grades": [grade for grade in get.getlist("grade") if grade in GRADES],
+        "grades": _chosen_grades(request),
         "channel_id": _uuid(get.get("channel_id", "")),
         "owner_id": _id_or_none(get.get("owner_id", "")),
         "team_id": _id_or_none(get.get("team_id", "")),
@@ -163,7 +179,7 @@ def _list_filters(request: HttpRequest) -> dict[str, Any]:
         "created_from": _date(get.get("created_from", "")),
         "created_to": _date(get.get("created_to", "")),
         "duplicate_state": duplicate_states.get(duplicate),
-        "reached": reached if reached in reports.STEPS else None,
+        "reached": reached if reached in reports.REACHABLE else None,
     }
 
 
@@ -206,7 +222,7 @@ def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
         "ordering": order,
         "query": _query(filters, order),
         "statuses": [(OPEN, _("Open (new, contacted, qualified or recycled)")), *LeadStatus.choices],
-        "grades": GRADES,
+        "grades": _grade_choices(filters["grades"]),
         "duplicate_states": [(str(value) or "none", label) for value, label in DuplicateState.choices],
         "steps": FUNNEL_STEPS,
         "channels": list(selectors.channel_choices(active_only=False)),
@@ -222,14 +238,14 @@ def lead_list_view(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def pool_view(request: HtmxHttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    grades = [grade for grade in request.GET.getlist("grade") if grade in GRADES]
+    grades = _chosen_grades(request)
     page = selectors.lead_page(
         actor=actor, pool=True, grades=grades, order="-score", limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None
     )
     context = {
         "leads": page["items"],
         "next_cursor": page["next_cursor"],
-        "grades": GRADES,
+        "grades": _grade_choices(grades),
         "chosen_grades": grades,
         "query": urlencode([("grade", grade) for grade in grades]),
         "team": actor.team,
