@@ -261,22 +261,30 @@ def test_grades_of_other_rules_link_to_their_leads(org: Org, fair: Channel, api:
         "grades": [
             {"letter": "Hot", "min_score": 50},
             {"letter": "Warm", "min_score": 20},
-            {"letter": "Cold lead", "min_score": None, "low_value": True},
+            {"letter": "Cold", "min_score": None, "low_value": True},
         ],
     }
     row.save()
     lead(org, fair, "Hot", "rep1", converted_after=2)
-    lead(org, fair, "Cold lead", "rep1")
-    lead(org, fair, "Cold lead", "rep1", status=LeadStatus.REJECTED)
+    lead(org, fair, "Cold", "rep1")
+    lead(org, fair, "Cold", "rep1", status=LeadStatus.REJECTED)
     lead(org, fair, "B", "rep1")  # graded by the rules before
     report = reports.grade_check(actor=org["rep1"], **WINDOW)
-    assert [(r.grade, r.leads) for r in report.rows] == [("Hot", 1), ("Warm", 0), ("Cold lead", 2), ("B", 1)]
+    assert [(r.grade, r.leads) for r in report.rows] == [("Hot", 1), ("Warm", 0), ("Cold", 2), ("B", 1)]
     assert _links_checked(org, api, "rep1") >= 20
     page = Client(HTTP_ACCEPT_LANGUAGE="en")
     page.force_login(org["rep1"], backend="guanxi.accounts.backends.UsernameOrEmailBackend")
     html = page.get(reverse("leads:lead-list"), {"grade": "B"}).content.decode()
     boxes = re.findall(r'name="grade" value="([^"]*)" id="[^"]*"( checked)?', html)
-    assert boxes == [("Hot", ""), ("Warm", ""), ("Cold lead", ""), ("B", " checked"), ("none", "")]
+    assert boxes == [("Hot", ""), ("Warm", ""), ("Cold", ""), ("B", " checked"), ("none", "")]
+
+
+def test_a_grade_letter_fits_the_lead_grade_column() -> None:
+    grading = {"rules": [], "grades": [{"letter": "A", "min_score": 10}, {"letter": "Other"}]}
+    with pytest.raises(InvalidInput) as raised:
+        config_from_json(grading)
+    assert raised.value.errors[0]["loc"][-3:] == ["grades", 1, "letter"]
+    assert Lead._meta.get_field("grade").max_length == 4
 
 
 def test_a_grade_may_not_be_called_none() -> None:

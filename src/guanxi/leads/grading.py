@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS, ConfigReader, Loc, lazy_format, normalise_line
-from guanxi.leads.models import NO_GRADE
+from guanxi.leads.models import MAX_GRADE_LENGTH, NO_GRADE
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
@@ -385,7 +385,9 @@ def _read_grades(reader: ConfigReader, value: object) -> tuple[Grade, ...]:
         data = reader.mapping(item, loc, ("letter", "min_score", "low_value"), required=("letter",))
         if data is None:
             continue
-        letter = reader.text(data.get("letter", ""), (*loc, "letter"), max_len=10, allow_empty=False).strip()
+        letter = reader.text(
+            data.get("letter", ""), (*loc, "letter"), max_len=MAX_GRADE_LENGTH, allow_empty=False
+        ).strip()
         if any(grade.letter == letter for grade in grades):
             reader.fail((*loc, "letter"), gettext("Each grade needs its own letter."))
         elif letter.casefold() == NO_GRADE:

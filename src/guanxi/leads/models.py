@@ -89,6 +89,7 @@ class LeadStatus(models.TextChoices):
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.RECYCLED)
 OPEN = "open"  # the lead list's status filter for any of OPEN_STATUSES
 NO_GRADE = "none"  # the lead list's grade filter for leads without a grade (no grading rules matched yet)
+MAX_GRADE_LENGTH = 4  # a grade's letter (A, B, …, "Hot"), as the grading rules give it and a lead stores it
 
 
 class DuplicateState(models.TextChoices):
@@ -141,7 +142,7 @@ class Lead(Versioned):
     extra = models.JSONField(_("other fields"), default=dict, blank=True)
 
     score = models.IntegerField(_("score"), default=0)
-    grade = models.CharField(_("grade"), max_length=4, blank=True, db_index=True)
+    grade = models.CharField(_("grade"), max_length=MAX_GRADE_LENGTH, blank=True, db_index=True)
     grade_reasons = models.JSONField(_("why this grade"), default=list, blank=True)
     # Every cleaning rule the lead failed ({rule, field, reason}): a rejected lead is kept, never dropped.
     rejections = models.JSONField(_("rejection reasons"), default=list, blank=True)

@@ -14,7 +14,7 @@ from guanxi.core.schemas import InputSchema
 from guanxi.customers.models import Channel as InteractionChannel
 from guanxi.customers.models import Outcome
 from guanxi.customers.schemas import TeamRef, UserRef, user_ref
-from guanxi.leads.models import LeadStatus
+from guanxi.leads.models import MAX_GRADE_LENGTH, LeadStatus
 
 MAX_ID = 2**63 - 1  # the largest key the databases store
 
@@ -24,7 +24,9 @@ FunnelStep = Literal["new", "contacted", "qualified", "converted", "recycled"]
 # A lead status, or "open": any of new, contacted, qualified, recycled (tests keep it in step with LeadStatus).
 StatusFilter = Literal["new", "contacted", "qualified", "converted", "rejected", "recycled", "open"]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
-GradeFilter = Annotated[str, Field(min_length=1, max_length=10)]  # a grade's letter (grading rules), or "none"
+GradeFilter = Annotated[
+    str, Field(min_length=1, max_length=MAX_GRADE_LENGTH)
+]  # a grade's letter (grading rules), or "none"
 
 
 class LeadFilters(InputSchema):

@@ -28,6 +28,7 @@ from guanxi.customers.models import Outcome
 from guanxi.leads import duplicates, reports, selectors, services
 from guanxi.leads.cleaning import FIELD_LABELS, LEAD_FIELDS
 from guanxi.leads.models import (
+    MAX_GRADE_LENGTH,
     NO_GRADE,
     OPEN,
     OPEN_STATUSES,
@@ -40,7 +41,6 @@ from guanxi.leads.models import (
 )
 
 PAGE_SIZE = 25
-MAX_GRADE_LENGTH = 10  # a grade's letter in the grading rules
 MAX_GRADE_CHOICES = 12  # the grading rules' (at most 10) grades, "no grade", and one more
 # The lead list's "reached" filter: the funnel's steps, with the leads dashboard's names for them.
 FUNNEL_STEPS = (
