@@ -19,3 +19,4 @@ def login(page: Page, base: str, username: str, *, english: bool = False) -> Non
     if english:
         page.get_by_role("button", name="English").first.click()
         expect(page.get_by_role("link", name="Customers").first).to_be_visible()
+        page.wait_for_load_state()  # the reloaded page's deferred scripts (htmx, Bootstrap) have run

@@ -52,6 +52,7 @@ def test_import_a_csv_with_bad_rows_and_download_the_error_file(
     if language == "en":
         page.get_by_role("button", name="English").first.click()
         expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.wait_for_load_state()  # the reloaded page's deferred scripts (Bootstrap's dropdown) have run
     else:
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
 
