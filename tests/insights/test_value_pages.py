@@ -181,7 +181,9 @@ def test_api_answers_the_breakdown_and_404_for_hidden_customers(org: Org, record
     assert [part["key"] for part in body["not_available_yet"]] == ["visit_cost", "ticket_cost", "financing_cost"]
     hidden = client.get(f"/api/v1/insights/customers/{records.other.pk}/value")
     assert hidden.status_code == 404
-    assert "320" not in hidden.content.decode()
+    shown = hidden.content.decode()
+    assert "-320.00" not in shown  # the other team's customer's profit (a bare "320" may sit in a record id)
+    assert "2320.00" not in shown  # and its cost to serve
 
 
 def test_panel_shows_profit_cost_to_serve_and_lifetime_value(
@@ -218,7 +220,9 @@ def test_panel_says_not_computed_yet_and_hides_other_teams_customers(org: Org, r
     assert "Not computed yet" in own.content.decode()
     hidden = client.get(reverse("insights:customer-value-panel", args=[records.other.pk]))
     assert hidden.status_code == 404
-    assert "320" not in hidden.content.decode()
+    shown = hidden.content.decode()
+    assert "-320.00" not in shown  # the other team's customer's profit (a bare "320" may sit in a record id)
+    assert "2320.00" not in shown  # and its cost to serve
 
 
 # --- value settings -------------------------------------------------------------------------
